@@ -1,0 +1,36 @@
+"""Clocks: "today" and "now" come from an object passed in, so deadlines are testable."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Clock:
+    """Wall clock in China Standard Time (registration dates are Beijing dates)."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(CHINA_TZ)
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+
+class FixedClock(Clock):
+    """A clock that says what it is told; tests and `--date` use it."""
+
+    def __init__(self, when: dt.datetime | dt.date):
+        if isinstance(when, dt.datetime):
+            self._now = when if when.tzinfo else when.replace(tzinfo=CHINA_TZ)
+        else:
+            self._now = dt.datetime.combine(when, dt.time(9, 30), CHINA_TZ)
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def advance(self, **delta) -> None:
+        self._now = self._now + dt.timedelta(**delta)
+
+    def set(self, when: dt.datetime | dt.date) -> None:
+        self.__init__(when)
