@@ -1,0 +1,221 @@
+"""The `registry` command: administration, scripting, end of day, benchmarks.
+
+JSON goes to stdout where a script reads it. Exit codes: 0 success, 1 a check said no
+(invalid ID, broken chain), 2 the request was refused (coded errors in JSON), 3 could not open.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from registry_app.clock import Clock, FixedClock
+from registry_app.errors import RegistryError, StorageError
+from registry_app.paths import default_db_path
+
+
+def emit(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(exc: RegistryError, exit_code: int = 2) -> None:
+    emit({"errors": [i.to_dict() for i in exc.issues]})
+    sys.exit(exit_code)
+
+
+class Env:
+    def __init__(self, db_path: Path, url: str | None):
+        self.db_path = db_path
+        self.url = url
+        self._db = None
+
+    def passphrase(self) -> str:
+        value = os.environ.get("REGISTRY_PASSPHRASE")
+        if value is None:
+            value = click.prompt("数据库口令 (passphrase)", hide_input=True, err=True)
+        return value
+
+    def open(self):
+        from registry_app.storage.engine import open_database, sqlcipher_url
+        from registry_app.storage.migrate import upgrade
+
+        if self._db is None:
+            url = self.url or sqlcipher_url(self.db_path, self.passphrase())
+            self._db = open_database(url)
+            upgrade(self._db)
+        return self._db
+
+    def context(self, date: str | None = None, user: str | None = None):
+        from registry_app.services.accounts import Accounts
+        from registry_app.services.context import AppContext
+
+        clock = Clock()
+        if date:
+            try:
+                clock = FixedClock(dt.date.fromisoformat(date))
+            except ValueError:
+                raise RegistryError(f"日期格式应为YYYY-MM-DD：{date}", code="DATE_INVALID", field="date") from None
+        ctx = AppContext(db=self.open(), clock=clock)
+        if user:
+            password = os.environ.get("REGISTRY_USER_PASSWORD")
+            if password is None:
+                password = click.prompt(f"{user} 的密码", hide_input=True, err=True)
+            ctx.user = Accounts(ctx).login(user, password)
+        return ctx
+
+
+@contextmanager
+def handled(exit_code: int = 2):
+    try:
+        yield
+    except StorageError as exc:
+        fail(exc, 3)
+    except RegistryError as exc:
+        fail(exc, exit_code)
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+@click.group()
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
+              help="数据库文件（默认：用户数据目录中的 registry.db）")
+@click.option("--url", default=None, envvar="REGISTRY_DB_URL",
+              help="数据库 URL（多窗口办公室的 PostgreSQL），优先于 --db")
+@click.pass_context
+def main(ctx: click.Context, db_path: Path | None, url: str | None) -> None:
+    """婚姻收养登记系统命令行 (registry office command line)."""
+    ctx.obj = Env(db_path or default_db_path(), url)
+
+
+@main.command()
+@click.option("--office-code", required=True)
+@click.option("--office-name", required=True)
+@click.option("--admin", "admin_user", required=True)
+@click.option("--admin-name", default=None, help="管理员姓名")
+@click.option("--foreign-cases/--no-foreign-cases", default=False, help="是否办理涉外、涉港澳台婚姻登记")
+@pass_env
+def init(env: Env, office_code, office_name, admin_user, admin_name, foreign_cases) -> None:
+    """Create a new encrypted database for an office. Never overwrites."""
+    from registry_app.services.office_setup import OfficeSetup, initialise
+
+    password = os.environ.get("REGISTRY_ADMIN_PASSWORD")
+    if password is None:
+        password = click.prompt("管理员密码", hide_input=True, confirmation_prompt=True, err=True)
+    with handled():
+        if env.url:
+            raise RegistryError("init 仅用于本地加密数据库；PostgreSQL 请用 registry db init-url", code="INIT_URL")
+        db = initialise(OfficeSetup(office_code, office_name, env.passphrase(), admin_user,
+                                    admin_name or admin_user, password, handles_foreign_cases=foreign_cases),
+                        env.db_path)
+        db.close()
+        emit({"created": str(env.db_path), "office_code": office_code, "admin": admin_user})
+
+
+@main.group("id")
+def id_group() -> None:
+    """Identity documents."""
+
+
+@id_group.command("check")
+@click.argument("id_number")
+def id_check(id_number: str) -> None:
+    """Validate a resident ID number (GB 11643). Exit 0 when valid, 1 when not."""
+    from registry_app.domain.ids import InvalidIdNumber, normalise_resident_id, parse_resident_id
+
+    try:
+        rid = parse_resident_id(id_number, Clock().today())
+    except InvalidIdNumber as exc:
+        emit({"valid": False, "id_number": normalise_resident_id(id_number), "birth_date": None, "sex": None,
+              "region_code": None, "error": exc.message, "code": exc.code})
+        sys.exit(1)
+    emit({"valid": True, **rid.to_dict(), "error": None})
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+@pass_env
+def audit_verify(env: Env) -> None:
+    """Check the hash chain. Exit 0 when it holds, 1 naming the first broken entry."""
+    from registry_app.services.audit import verify_chain
+
+    with handled():
+        report = verify_chain(env.context())
+    emit(report.to_dict())
+    if report.ok:
+        click.echo(f"审计链完整：共核验 {report.checked} 条记录 (chain holds: {report.checked} entries checked)", err=True)
+    else:
+        click.echo(f"审计链断裂：第 {report.first_broken_id} 条 — {report.problem}", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def users() -> None:
+    """User accounts (administrator)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice(["clerk", "supervisor", "admin"]), required=True)
+@click.option("--as", "actor", required=True, help="执行操作的管理员用户名")
+@pass_env
+def users_add(env: Env, username, display_name, role, actor) -> None:
+    """Add a user; the initial password comes from REGISTRY_NEW_PASSWORD or a prompt."""
+    from registry_app.services.accounts import Accounts
+
+    with handled():
+        ctx = env.context(user=actor)
+        password = os.environ.get("REGISTRY_NEW_PASSWORD") or click.prompt(
+            "新用户初始密码", hide_input=True, confirmation_prompt=True, err=True)
+        emit(Accounts(ctx).add(username, display_name, role, password).to_dict())
+
+
+@users.command("list")
+@click.option("--as", "actor", required=True)
+@pass_env
+def users_list(env: Env, actor) -> None:
+    from registry_app.services.accounts import Accounts
+
+    with handled():
+        emit([u.to_dict() for u in Accounts(env.context(user=actor)).list()])
+
+
+@users.command("disable")
+@click.argument("username")
+@click.option("--as", "actor", required=True)
+@click.option("--reason", default="")
+@pass_env
+def users_disable(env: Env, username, actor, reason) -> None:
+    from registry_app.services.accounts import Accounts
+
+    with handled():
+        emit(Accounts(env.context(user=actor)).set_disabled(username, True, reason).to_dict())
+
+
+def register_subcommands() -> None:
+    """Workflow command groups live in their own modules (registry_app/commands/)."""
+    import importlib
+    import pkgutil
+
+    import registry_app.commands as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        for command in getattr(module, "COMMANDS", []):
+            main.add_command(command)
+
+
+register_subcommands()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Command groups of the `registry` CLI, one module per workflow; each exposes COMMANDS."""

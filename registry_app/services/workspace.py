@@ -1,0 +1,42 @@
+"""Opening an office's database for the client or a command: the one door the UI uses."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from registry_app.clock import Clock
+from registry_app.services.context import AppContext
+from registry_app.services.office_setup import OfficeSetup, initialise
+from registry_app.services.settings import OfficeSettings, load_settings
+from registry_app.storage.engine import open_database, sqlcipher_url
+from registry_app.storage.migrate import upgrade
+
+
+def database_exists(path: Path) -> bool:
+    return Path(path).exists() and Path(path).stat().st_size > 0
+
+
+def open_workspace(path: Path, passphrase: str, *, clock: Clock | None = None, exclusive: bool = True,
+                   url: str | None = None) -> AppContext:
+    """Open (and if needed migrate, after a backup) the office database. Raises WrongPassphrase,
+    DatabaseLocked or StorageError with a message for the clerk."""
+    db = open_database(url or sqlcipher_url(path, passphrase), exclusive=exclusive and url is None)
+    try:
+        upgrade(db)
+    except Exception:
+        db.close()
+        raise
+    return AppContext(db=db, clock=clock or Clock())
+
+
+def create_workspace(setup: OfficeSetup, path: Path, clock: Clock | None = None) -> AppContext:
+    db = initialise(setup, path, clock)
+    return AppContext(db=db, clock=clock or Clock())
+
+
+def office_settings(ctx: AppContext) -> OfficeSettings:
+    with ctx.db.read() as s:
+        return load_settings(s)
+
+
+def close_workspace(ctx: AppContext) -> None:
+    ctx.db.close()

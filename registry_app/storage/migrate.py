@@ -1,0 +1,70 @@
+"""Schema migrations (Alembic), with an automatic backup before any upgrade of an existing file."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from registry_app.storage.engine import Database
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        rev = MigrationContext.configure(conn).get_current_revision()
+        conn.rollback()
+        return rev
+
+
+def backup_file(db: Database, label: str) -> Path | None:
+    """Copy the (already encrypted) database file next to it, under backups/, before touching it.
+    SQLite's online backup would decrypt-and-re-encrypt; a file copy of a quiescent database keeps the
+    exact encrypted bytes. The copy is made with owner-only permissions."""
+    if db.path is None or not db.path.exists() or db.path.stat().st_size == 0:
+        return None
+    backups = db.path.parent / "backups"
+    backups.mkdir(mode=0o700, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = backups / f"{db.path.stem}-{stamp}-{label}{db.path.suffix}"
+    db.engine.dispose()  # close pooled connections so the file is quiescent (WAL checkpointed)
+    tmp = target.with_suffix(target.suffix + ".part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out, open(db.path, "rb") as src:
+        shutil.copyfileobj(src, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, target)
+    return target
+
+
+def upgrade(db: Database, revision: str = "head") -> Path | None:
+    """Bring the schema to `revision`. Returns the backup made, if the database had a schema before."""
+    before = current_revision(db)
+    target = head_revision() if revision == "head" else revision
+    if before == target:
+        return None
+    backup = backup_file(db, f"before-{target}") if before is not None else None
+    cfg = _config()
+    with db.engine.connect() as conn:
+        # Alembic manages its own transaction; our BEGIN hook makes it BEGIN IMMEDIATE on SQLite.
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+        conn.commit()
+    return backup

@@ -1,0 +1,14 @@
+"""Alembic environment: always run from registry_app.storage.migrate with an open connection."""
+from alembic import context
+
+from registry_app.storage.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,336 @@
+"""Tables. Personal data lives only here, inside the encrypted database file.
+
+Records of every kind (marriage, divorce, adoption) share one `records` table with their parties in
+`parties`: the marital-status check, search and statistics then read one place whatever the kind,
+and kind-specific facts sit in the JSON `data` column, validated by the services.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Setting(Base):
+    """Office configuration: one row per key (office code, name, flags, policies)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[object] = mapped_column(JSON)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Hash-chained audit trail: entry_hash = SHA-256(prev_hash + canonical entry)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[str] = mapped_column(String(40))
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Record(Base):
+    """One registration case: a marriage, a divorce application, an adoption."""
+
+    __tablename__ = "records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(24))
+    office_code: Mapped[str] = mapped_column(String(6))
+    application_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    registration_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    certificate_no: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    back_entered: Mapped[bool] = mapped_column(Boolean, default=False)
+    linked_record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), nullable=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="record", order_by="Party.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_records_kind_status", "kind", "status"),
+        Index("ix_records_registration_date", "registration_date"),
+    )
+
+
+class Party(Base):
+    """A person in a record, in a role (party1/party2, adopter, adoptee, placing parent...)."""
+
+    __tablename__ = "parties"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(24))
+    name: Mapped[str] = mapped_column(String(64))
+    name_initials: Mapped[str] = mapped_column(String(16), default="")
+    sex: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    id_type: Mapped[str] = mapped_column(String(24))
+    id_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    id_tail: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    nationality: Mapped[str] = mapped_column(String(32), default="中国")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    record: Mapped[Record] = relationship(back_populates="parties")
+
+    __table_args__ = (
+        Index("ix_parties_id_number", "id_number"),
+        Index("ix_parties_id_tail", "id_tail"),
+        Index("ix_parties_name", "name"),
+        Index("ix_parties_initials", "name_initials"),
+        Index("ix_parties_record", "record_id"),
+    )
+
+
+class CertificateSequence(Base):
+    """Last number issued per scope (office or county), certificate type and year: gap-free numbering."""
+
+    __tablename__ = "certificate_sequences"
+    scope: Mapped[str] = mapped_column(String(6), primary_key=True)
+    cert_type: Mapped[str] = mapped_column(String(4), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Certificate(Base):
+    """Every certificate number ever issued; a voided one stays, never reused."""
+
+    __tablename__ = "certificates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    cert_type: Mapped[str] = mapped_column(String(4))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    holder_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    blank_serial: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    voided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    print_count: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_certificates_record", "record_id"),)
+
+
+class BlankCertificate(Base):
+    """Inventory of pre-printed blank booklets by their printed serial (印制号)."""
+
+    __tablename__ = "blank_stock"
+    serial: Mapped[str] = mapped_column(String(32), primary_key=True)
+    booklet_type: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    received_by: Mapped[str] = mapped_column(String(64))
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), nullable=True)
+    spoiled_reason: Mapped[str] = mapped_column(Text, default="")
+    spoiled_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Document(Base):
+    """Attached files (photos, scanned declarations), held inside the encrypted database."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RecordEvent(Base):
+    """Outbound events for the provincial sync, numbered gap-free per office (`seq`)."""
+
+    __tablename__ = "events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), nullable=True)
+    business_date: Mapped[dt.date] = mapped_column(Date)
+    occurred_at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    batch_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sync_status: Mapped[str] = mapped_column(String(16), default="pending")
+    sync_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+    __table_args__ = (
+        Index("ix_events_record", "record_id"),
+        Index("ix_events_batch", "batch_seq"),
+    )
+
+
+class CalendarYear(Base):
+    """An imported State Council holiday schedule for one year (beyond what the package ships)."""
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    holidays: Mapped[list] = mapped_column(JSON)
+    workdays: Mapped[list] = mapped_column(JSON)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChainHead(Base):
+    """One row per hash chain / sequence that writers must take in turn (audit, events)."""
+
+    __tablename__ = "chain_heads"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
+
+
+# --- revision 0002: keys, sync, corrections, printing -------------------------------------------
+
+
+class KeyMaterial(Base):
+    """Office signing keys (private part inside the encrypted database) and trusted public keys.
+    Rotation adds a row and deactivates the old one; old public keys stay for verification."""
+
+    __tablename__ = "keys"
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(24))  # office_signing | province_public
+    owner: Mapped[str] = mapped_column(String(32))
+    public_data: Mapped[dict] = mapped_column(JSON)
+    private_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Batch(Base):
+    """An exported end-of-day batch file: the chain of batches the province checks."""
+
+    __tablename__ = "batches"
+    batch_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    business_date: Mapped[dt.date] = mapped_column(Date)
+    file_name: Mapped[str] = mapped_column(String(64))
+    file_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_event_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_event_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[str] = mapped_column(String(40))
+    created_by: Mapped[str] = mapped_column(String(64))
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Acknowledgement(Base):
+    __tablename__ = "acknowledgements"
+    ack_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    batch_seq: Mapped[int] = mapped_column(ForeignKey("batches.batch_seq"))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    imported_by: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict] = mapped_column(JSON)
+
+
+class WorkCase(Base):
+    """Supervisor work list: sync rejections to correct and resend, conflicts to investigate."""
+
+    __tablename__ = "work_cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), nullable=True)
+    code: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReferenceEntry(Base):
+    """The province's marital-status extract, keyed by a keyed hash of the ID number."""
+
+    __tablename__ = "reference_entries"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class Correction(Base):
+    """A proposed change to a record (更正): proposed by a clerk, decided by a supervisor."""
+
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    changes: Mapped[list] = mapped_column(JSON)  # [{"path": ..., "old": ..., "new": ...}]
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_corrections_record", "record_id"),)
+
+
+class PrintJob(Base):
+    """Every print of a certificate: numbered copies; a reprint after the first needs a supervisor."""
+
+    __tablename__ = "print_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"))
+    copy_no: Mapped[int] = mapped_column(Integer)
+    blank_serial: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    printed_by: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    printed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("certificate_id", "copy_no"),)
+
+
+class PrinterCalibration(Base):
+    __tablename__ = "printer_calibrations"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dx_mm: Mapped[float] = mapped_column()
+    dy_mm: Mapped[float] = mapped_column()
+    scale: Mapped[float] = mapped_column(default=1.0)

@@ -1,0 +1,110 @@
+"""The setup wizard, unlock, login and the main window, driven through real widgets."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from registry_app.services.accounts import Accounts
+from registry_app.services.context import AppContext
+from registry_app.services.workspace import office_settings
+from tests.conftest import PASSPHRASE, PASSWORDS
+from ui.login import ChangePasswordDialog, LoginDialog, UnlockDialog
+from ui.main_window import AppState, MainWindow
+from ui.prompts import RecordingPrompter
+from ui.setup_wizard import SetupWizard
+from tests.ui.conftest import type_into
+
+
+def test_setup_wizard_creates_the_office(qtbot, tmp_path, clock):
+    path = tmp_path / "new.db"
+    wizard = SetupWizard(path, clock)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    nxt = wizard.button(QWizard.WizardButton.NextButton)
+    type_into(qtbot, wizard.office.name.edit, "南京市玄武区民政局婚姻登记处")
+    qtbot.keyClicks(wizard.office.code.edit, "3201")
+    assert not wizard.office.isComplete()
+    assert "6位" in wizard.office.code.error.text()
+    qtbot.keyClicks(wizard.office.code.edit, "02")
+    assert wizard.office.isComplete() and wizard.office.code.error.isHidden()
+    qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(wizard.secret.passphrase.edit, "short")
+    assert not wizard.secret.isComplete()
+    wizard.secret.passphrase.setText(PASSPHRASE)
+    qtbot.keyClicks(wizard.secret.repeat.edit, PASSPHRASE)
+    assert wizard.secret.isComplete()
+    qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(wizard.admin.username.edit, "admin")
+    type_into(qtbot, wizard.admin.display.edit, "王管理")
+    qtbot.keyClicks(wizard.admin.password.edit, "admin12345x")
+    assert "用户名" in wizard.admin.password.error.text()  # contains the user name
+    wizard.admin.password.setText(PASSWORDS["admin"])
+    qtbot.keyClicks(wizard.admin.repeat.edit, PASSWORDS["admin"])
+    assert wizard.admin.isComplete()
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
+    assert wizard.context is not None
+    settings = office_settings(wizard.context)
+    assert settings.office_code == "320102" and settings.office_name.startswith("南京")
+    assert Accounts(wizard.context).login("admin", PASSWORDS["admin"]).role.value == "admin"
+    wizard.context.db.close()
+
+
+def test_unlock_refuses_wrong_passphrase_then_opens(qtbot, db, db_path, clock):
+    db.close()
+    dialog = UnlockDialog(db_path, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.passphrase.edit, "wrong passphrase!")
+    qtbot.keyClick(dialog.passphrase.edit, Qt.Key.Key_Return)
+    assert dialog.context is None and "口令" in dialog.message.text()
+    dialog.passphrase.setText(PASSPHRASE)
+    qtbot.keyClick(dialog.passphrase.edit, Qt.Key.Key_Return)
+    assert dialog.context is not None
+    dialog.context.db.close()
+
+
+def test_login_then_forced_password_change(qtbot, admin_ctx, db, clock):
+    Accounts(admin_ctx).add("newclerk", "钱新", "clerk", "Initial-pass-1")
+    ctx = AppContext(db=db, clock=clock)
+    login = LoginDialog(ctx)
+    qtbot.addWidget(login)
+    login.show()
+    qtbot.keyClicks(login.username.edit, "newclerk")
+    qtbot.keyClicks(login.password.edit, "bad-password-0")
+    qtbot.keyClick(login.password.edit, Qt.Key.Key_Return)
+    assert login.user is None and "错误" in login.message.text()
+    qtbot.keyClicks(login.password.edit, "Initial-pass-1")
+    qtbot.keyClick(login.password.edit, Qt.Key.Key_Return)
+    assert login.user is not None and login.user.must_change_password
+    change = ChangePasswordDialog(ctx, login.user)
+    qtbot.addWidget(change)
+    qtbot.keyClicks(change.old.edit, "Initial-pass-1")
+    qtbot.keyClicks(change.new.edit, "Fresh-pass-777")
+    qtbot.keyClicks(change.repeat.edit, "Fresh-pass-777")
+    change.submit()
+    assert not change.user.must_change_password
+    assert Accounts(ctx).login("newclerk", "Fresh-pass-777").username == "newclerk"
+
+
+def test_main_window_shows_every_section_in_chinese(qtbot, clerk_ctx):
+    window = MainWindow(AppState(ctx=clerk_ctx, prompter=RecordingPrompter()))
+    qtbot.addWidget(window)
+    labels = [window.nav.item(i).text() for i in range(window.nav.count())]
+    for label in ("结婚登记", "离婚登记", "收养登记", "档案查询", "证书打印", "日终上报", "统计报表", "系统管理"):
+        assert label in labels
+    assert "李登记" in window.status_user.text()
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_Down)
+    assert window.stack.currentIndex() == 1
+
+
+def test_idle_lock_fires_after_the_configured_time(qtbot, clerk_ctx):
+    window = MainWindow(AppState(ctx=clerk_ctx, prompter=RecordingPrompter()))
+    qtbot.addWidget(window)
+    window.idle_limit_s = 0.05
+    window.idle.last_input -= 1
+    with qtbot.waitSignal(window.lock_requested, timeout=2000):
+        window._check_idle()

@@ -1,0 +1,110 @@
+"""Entry point of the client (`registry-app`): first-start wizard or unlock, login, main window."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QDialog
+
+from registry_app.paths import default_db_path
+from registry_app.resources import resources_dir
+from registry_app.services.context import AppContext
+from registry_app.services.workspace import database_exists
+from ui.login import ChangePasswordDialog, LoginDialog, UnlockDialog
+from ui.main_window import AppState, MainWindow
+from ui.prompts import Prompter
+from ui.setup_wizard import SetupWizard
+
+
+def _load_pages() -> None:
+    """Workflow pages register themselves with the main window when their module is imported."""
+    import importlib
+    import pkgutil
+
+    import ui.workflows as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{info.name}")
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("registry-app")
+    app.setApplicationDisplayName("婚姻收养登记系统")
+    res = resources_dir()
+    # A CJK font that ships with the product, so Chinese renders the same on every counter.
+    for font_file in sorted((res / "fonts").glob("*.tt[fc]")):
+        QFontDatabase.addApplicationFont(str(font_file))
+    families = set(QFontDatabase.families())
+    for family in ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Droid Sans Fallback"):
+        if family in families:
+            app.setFont(QFont(family, 11))
+            break
+    locale = os.environ.get("REGISTRY_LANG") or QLocale.system().name()
+    translator = QTranslator(app)
+    if not locale.startswith("zh") and translator.load(str(res / "translations" / f"registry_{locale[:2]}.qm")):
+        app.installTranslator(translator)
+    qss = res / "styles" / "app.qss"
+    if qss.exists():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    _load_pages()
+    return app
+
+
+def sign_in(ctx: AppContext, username: str = "", locked: bool = False, parent=None) -> bool:
+    login = LoginDialog(ctx, username=username, locked=locked, parent=parent)
+    if login.exec() != QDialog.DialogCode.Accepted:
+        return False
+    user = login.user
+    if user.must_change_password:
+        change = ChangePasswordDialog(ctx, user, parent)
+        if change.exec() != QDialog.DialogCode.Accepted:
+            return False
+        user = change.user
+    ctx.user = user
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="registry-app", description="婚姻收养登记系统")
+    parser.add_argument("--db", type=Path, default=None, help="数据库文件")
+    args, _qt_args = parser.parse_known_args(argv)
+    app = make_application(sys.argv[:1])
+    db_path = args.db or default_db_path()
+    if not database_exists(db_path):
+        wizard = SetupWizard(db_path)
+        if wizard.exec() != QDialog.DialogCode.Accepted:
+            return 1
+        ctx = wizard.context
+    else:
+        unlock = UnlockDialog(db_path)
+        if unlock.exec() != QDialog.DialogCode.Accepted:
+            return 1
+        ctx = unlock.context
+    if not sign_in(ctx):
+        ctx.db.close()
+        return 1
+    window = MainWindow(AppState(ctx=ctx, prompter=Prompter(None)))
+    window.state.prompter.parent = window
+
+    def relock() -> None:
+        username = ctx.user.username
+        window.hide()
+        if not sign_in(ctx, username=username, locked=True):
+            app.quit()
+            return
+        window.show()
+
+    window.lock_requested.connect(relock)
+    window.show()
+    code = app.exec()
+    ctx.db.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

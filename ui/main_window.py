@@ -1,0 +1,142 @@
+"""The main window: navigation on the left, one page at a time, the user and office in the status
+bar, and the idle lock."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QStackedWidget,
+    QWidget,
+)
+
+from registry_app.services.context import AppContext
+from registry_app.services.workspace import office_settings
+from ui.pages import NotYetAvailablePage, PageBase
+from ui.prompts import Prompter
+
+
+class AppSignals(QObject):
+    records_changed = Signal()
+
+
+@dataclass
+class AppState:
+    """What every page gets: the service context, the dialog interface and change notifications."""
+
+    ctx: AppContext
+    prompter: Prompter
+    signals: AppSignals = field(default_factory=AppSignals)
+
+
+PageFactory = Callable[[AppState], PageBase]
+
+# (key, navigation label, factory). Workflow modules replace placeholders as they land.
+NAVIGATION: list[tuple[str, str, PageFactory]] = [
+    ("marriage", "结婚登记", lambda s: NotYetAvailablePage(s, "结婚登记", "初审、受理审查、登记发证。")),
+    ("divorce", "离婚登记", lambda s: NotYetAvailablePage(s, "离婚登记", "离婚申请、冷静期、撤回、发证。")),
+    ("adoption", "收养登记", lambda s: NotYetAvailablePage(s, "收养登记", "收养登记、解除收养。")),
+    ("records", "档案查询", lambda s: NotYetAvailablePage(s, "档案查询", "按证件号、证号、姓名查询，档案更正。")),
+    ("certificates", "证书打印", lambda s: NotYetAvailablePage(s, "证书打印", "打印预览、空白证书管理、二维码核验。")),
+    ("sync", "日终上报", lambda s: NotYetAvailablePage(s, "日终上报", "登记质量检查、批次导出、省级回执导入。")),
+    ("statistics", "统计报表", lambda s: NotYetAvailablePage(s, "统计报表", "季度民政统计指标。")),
+    ("admin", "系统管理", lambda s: NotYetAvailablePage(s, "系统管理", "用户、办公设置、密钥、节假日安排。")),
+]
+
+
+def register_page(key: str, label: str, factory: PageFactory) -> None:
+    for i, (k, _l, _f) in enumerate(NAVIGATION):
+        if k == key:
+            NAVIGATION[i] = (key, label, factory)
+            return
+    NAVIGATION.append((key, label, factory))
+
+
+class IdleWatcher(QObject):
+    """Counts time since the last key press or mouse action anywhere in the application."""
+
+    INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel}
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.last_input = time.monotonic()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() in self.INPUT_EVENTS:
+            self.last_input = time.monotonic()
+        return False
+
+    def idle_seconds(self) -> float:
+        return time.monotonic() - self.last_input
+
+
+class MainWindow(QMainWindow):
+    lock_requested = Signal()
+
+    def __init__(self, state: AppState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        settings = office_settings(state.ctx)
+        self.setWindowTitle(self.tr("婚姻收养登记系统") + f" — {settings.office_name}")
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(170)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, PageBase] = {}
+        for index, (key, label, factory) in enumerate(NAVIGATION):
+            page = factory(state)
+            page.setObjectName(f"page_{key}")
+            self.pages[key] = page
+            self.stack.addWidget(page)
+            self.nav.addItem(label)
+            if index < 9:  # Ctrl+1..9 jump between pages: keyboard first
+                shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+                shortcut.activated.connect(lambda i=index: self.nav.setCurrentRow(i))
+        self.nav.currentRowChanged.connect(self._show)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        user = state.ctx.user
+        who = f"{user.display_name}（{user.role.zh}）" if user else ""
+        self.status_user = QLabel(f"{settings.office_name}  {settings.office_code}    {who}")
+        self.statusBar().addPermanentWidget(self.status_user)
+        self.nav.setCurrentRow(0)
+        self.resize(1200, 780)
+        # idle lock
+        self.idle = IdleWatcher(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        self.idle_limit_s = max(1, settings.idle_lock_minutes) * 60
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setInterval(15_000)
+        self.idle_timer.timeout.connect(self._check_idle)
+        self.idle_timer.start()
+
+    def page(self, key: str) -> PageBase:
+        return self.pages[key]
+
+    def show_page(self, key: str) -> None:
+        self.nav.setCurrentRow(list(self.pages).index(key))
+
+    def _show(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        self.stack.currentWidget().on_shown()
+
+    def _check_idle(self) -> None:
+        if self.idle.idle_seconds() >= self.idle_limit_s:
+            self.idle.last_input = time.monotonic()
+            self.lock_requested.emit()
