@@ -1,0 +1,106 @@
+"""A person as keyed in at the counter, validated field by field."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from registry_app.domain.ids import IdType, InvalidIdNumber, Sex, parse_resident_id, validate_document
+from registry_app.errors import Issue
+
+PRIOR_STATUSES = {"unmarried": "未婚", "divorced": "离婚", "widowed": "丧偶"}
+
+
+@dataclass
+class PersonInput:
+    name: str
+    sex: str
+    birth_date: dt.date | None
+    id_type: str = IdType.RESIDENT.value
+    id_number: str = ""
+    nationality: str = "中国"
+    ethnicity: str = ""
+    occupation: str = ""
+    education: str = ""
+    residence: str = ""
+    phone: str = ""
+    prior_status: str = "unmarried"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: dict, prefix: str) -> tuple["PersonInput | None", list[Issue]]:
+        """Build from JSON; every missing or malformed field is an Issue, never an exception."""
+        if not isinstance(d, dict):
+            return None, [Issue("PARTY_MISSING", "缺少当事人信息", prefix)]
+        issues: list[Issue] = []
+        birth = None
+        raw_birth = d.get("birth_date")
+        if raw_birth not in (None, ""):
+            try:
+                birth = dt.date.fromisoformat(str(raw_birth))
+            except ValueError:
+                issues.append(Issue("BIRTH_DATE_INVALID", "出生日期格式应为YYYY-MM-DD", f"{prefix}.birth_date"))
+        def s(key, default=""):
+            v = d.get(key, default)
+            return v.strip() if isinstance(v, str) else default if v is None else str(v)
+        person = cls(
+            name=s("name"), sex=s("sex").upper(), birth_date=birth, id_type=s("id_type", IdType.RESIDENT.value),
+            id_number=s("id_number").upper(), nationality=s("nationality", "中国") or "中国", ethnicity=s("ethnicity"),
+            occupation=s("occupation"), education=s("education"), residence=s("residence"), phone=s("phone"),
+            prior_status=s("prior_status", "unmarried") or "unmarried",
+            extra={k: v for k, v in d.items() if k not in _FIELDS},
+        )
+        return person, issues
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["birth_date"] = self.birth_date.isoformat() if self.birth_date else None
+        return d
+
+
+_FIELDS = {"name", "sex", "birth_date", "id_type", "id_number", "nationality", "ethnicity", "occupation",
+           "education", "residence", "phone", "prior_status"}
+
+
+def person_issues(p: PersonInput, prefix: str, today: dt.date, require_id: bool = True) -> list[Issue]:
+    """Field checks: name, sex, document; birth date and sex must agree with the resident ID."""
+    out: list[Issue] = []
+    name = p.name
+    if not name:
+        out.append(Issue("NAME_REQUIRED", "请输入姓名", f"{prefix}.name"))
+    elif len(name) > 40 or any(c.isdigit() for c in name):
+        out.append(Issue("NAME_INVALID", "姓名不能含数字，且不超过40个字符", f"{prefix}.name"))
+    if p.sex not in ("M", "F"):
+        out.append(Issue("SEX_INVALID", "性别应为男(M)或女(F)", f"{prefix}.sex"))
+    try:
+        id_type = IdType(p.id_type)
+    except ValueError:
+        out.append(Issue("ID_TYPE_INVALID", "证件类型无效", f"{prefix}.id_type"))
+        return out
+    if id_type is IdType.NONE and require_id:
+        out.append(Issue("ID_REQUIRED", "办理登记须出示有效身份证件", f"{prefix}.id_number"))
+    bad = validate_document(id_type, p.id_number, today)
+    if bad:
+        out.append(Issue(bad.code, bad.message, f"{prefix}.id_number"))
+    elif id_type is IdType.RESIDENT:
+        rid = parse_resident_id(p.id_number, today)
+        if p.birth_date is None:
+            p.birth_date = rid.birth_date
+        elif p.birth_date != rid.birth_date:
+            out.append(Issue("BIRTH_DATE_MISMATCH",
+                             f"出生日期与身份证号码不符（证件为{rid.birth_date:%Y年%m月%d日}）", f"{prefix}.birth_date"))
+        if p.sex in ("M", "F") and p.sex != rid.sex.value:
+            out.append(Issue("SEX_MISMATCH", f"性别与身份证号码不符（证件为{rid.sex.zh}）", f"{prefix}.sex"))
+    if p.birth_date is None and not any(i.field == f"{prefix}.birth_date" for i in out):
+        out.append(Issue("BIRTH_DATE_REQUIRED", "请输入出生日期", f"{prefix}.birth_date"))
+    elif p.birth_date and p.birth_date > today:
+        out.append(Issue("BIRTH_DATE_FUTURE", "出生日期晚于今天", f"{prefix}.birth_date"))
+    if p.prior_status not in PRIOR_STATUSES:
+        out.append(Issue("PRIOR_STATUS_INVALID", "婚姻状况应为未婚、离婚或丧偶", f"{prefix}.prior_status"))
+    return out
+
+
+def sex_from_id(id_number: str) -> Sex | None:
+    try:
+        return parse_resident_id(id_number).sex
+    except InvalidIdNumber:
+        return None

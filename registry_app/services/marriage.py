@@ -1,0 +1,308 @@
+"""Marriage registration (结婚登记) as a state machine:
+
+    accepted (初审/受理) --review--> reviewed (审查: declarations signed, witnessed, photo)
+    reviewed --register--> registered (登记/发证: number, blank serial)      any open state --cancel--> cancelled
+    registered --divorce issued--> dissolved;  --court judgment--> invalidated | revoked
+
+Every transition is checked here (not in the page), audited, and is one transaction."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry_app.domain.marriage_rules import MarriageDeclarations, eligibility_issues
+from registry_app.domain.parties import PersonInput, person_issues
+from registry_app.domain.roles import Permission
+from registry_app.errors import InvalidState, Issue, NotFound, Refused
+from registry_app.services import audit
+from registry_app.services.context import AppContext
+from registry_app.services.events import append_event
+from registry_app.services.numbering import allocate
+from registry_app.services.people import party_row, party_to_input, standing
+from registry_app.services.settings import load_settings
+from registry_app.services.stock import use_blank
+from registry_app.storage.models import Certificate, Document, Record, User
+
+VARIANTS = {"ordinary": "结婚登记", "remarriage": "复婚登记", "supplementary": "补办结婚登记"}
+STATUS_ZH = {"accepted": "已受理", "reviewed": "已审查", "registered": "已登记", "cancelled": "已取消",
+             "dissolved": "已离婚", "divorce_pending": "离婚申请中", "invalidated": "婚姻无效（法院判决）",
+             "revoked": "婚姻被撤销"}
+OPEN_STATES = ("accepted", "reviewed")
+
+
+@dataclass
+class MarriageCase:
+    party1: PersonInput
+    party2: PersonInput
+    declarations: MarriageDeclarations
+    declarations_signed: bool = False
+    variant: str = "ordinary"
+    union_began: dt.date | None = None
+    previous_record_id: int | None = None
+    witness: str | None = None
+    blank_serial: str | None = None
+    photo: bytes | None = None
+    photo_name: str = "joint-photo.jpg"
+    remarks: str = ""
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "MarriageCase":
+        """Parse the case JSON (see resources/examples/marriage-case.json). Raises Refused, never KeyError."""
+        if not isinstance(d, dict):
+            raise Refused([Issue("CASE_MALFORMED", "登记数据应为JSON对象", None)])
+        issues: list[Issue] = []
+        p1, i1 = PersonInput.from_dict(d.get("party1"), "party1")
+        p2, i2 = PersonInput.from_dict(d.get("party2"), "party2")
+        issues += i1 + i2
+        decl = d.get("declarations") or {}
+        if not isinstance(decl, dict):
+            decl = {}
+            issues.append(Issue("CASE_MALFORMED", "declarations 应为对象", "declarations"))
+        variant = d.get("variant") or "ordinary"
+        if variant not in VARIANTS:
+            issues.append(Issue("VARIANT_INVALID", "登记类别应为 ordinary、remarriage 或 supplementary", "variant"))
+        began = None
+        if d.get("union_began"):
+            try:
+                began = dt.date.fromisoformat(str(d["union_began"]))
+            except ValueError:
+                issues.append(Issue("DATE_INVALID", "同居起始日期格式应为YYYY-MM-DD", "union_began"))
+        prev = d.get("previous_record_id")
+        if prev is not None and not isinstance(prev, int):
+            issues.append(Issue("CASE_MALFORMED", "previous_record_id 应为整数", "previous_record_id"))
+        serial = d.get("blank_serial")
+        if serial is not None and not isinstance(serial, str):
+            issues.append(Issue("CASE_MALFORMED", "blank_serial 应为字符串", "blank_serial"))
+        if issues or p1 is None or p2 is None:
+            raise Refused(issues or [Issue("PARTY_MISSING", "缺少当事人信息", None)])
+        return cls(
+            party1=p1, party2=p2,
+            declarations=MarriageDeclarations(
+                free_will=decl.get("free_will") is True, no_prohibited_kinship=decl.get("no_prohibited_kinship") is True,
+                no_spouse=decl.get("no_spouse") is True),
+            declarations_signed=decl.get("signed") is True, variant=variant, union_began=began,
+            previous_record_id=prev, witness=d.get("witness") or None, blank_serial=serial or None,
+            remarks=str(d.get("remarks") or ""),
+        )
+
+
+@dataclass
+class RegistrationResult:
+    record_id: int
+    certificate_no: str | None
+    status: str
+    blank_serial: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"record_id": self.record_id, "certificate_no": self.certificate_no, "status": self.status,
+                "blank_serial": self.blank_serial}
+
+
+@dataclass
+class MarriageView:
+    record_id: int
+    status: str
+    status_zh: str
+    variant: str
+    registration_date: str | None
+    certificate_no: str | None
+    parties: list[dict]
+    data: dict = field(default_factory=dict)
+
+
+class MarriageService:
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+
+    # --- checks ---------------------------------------------------------------------------------
+    def _issues(self, s: Session, case: MarriageCase, exclude: int | None = None) -> list[Issue]:
+        today = self.ctx.clock.today()
+        settings = load_settings(s)
+        issues = person_issues(case.party1, "party1", today) + person_issues(case.party2, "party2", today)
+        s1 = standing(s, case.party1.id_number, exclude)
+        s2 = standing(s, case.party2.id_number, exclude)
+        issues += eligibility_issues(case.party1, case.party2, today, s1, s2, case.declarations,
+                                     settings.handles_foreign_cases)
+        if case.variant == "supplementary":
+            if case.union_began is None:
+                issues.append(Issue("UNION_BEGAN_REQUIRED", "补办结婚登记须填写双方开始以夫妻名义共同生活的日期", "union_began"))
+            elif case.union_began > today:
+                issues.append(Issue("UNION_BEGAN_FUTURE", "共同生活起始日期不能晚于今天", "union_began"))
+        if case.variant == "remarriage" and case.previous_record_id is not None:
+            prev = s.get(Record, case.previous_record_id)
+            ids = {case.party1.id_number, case.party2.id_number}
+            if prev is None or prev.kind != "marriage" or prev.status != "dissolved" or \
+                    {p.id_number for p in prev.parties} != ids:
+                issues.append(Issue("REMARRIAGE_LINK_MISMATCH", "所指原婚姻记录不存在、未解除，或当事人不是同一对", "previous_record_id"))
+        if case.witness and not s.execute(select(User.id).where(User.username == case.witness)).first():
+            issues.append(Issue("WITNESS_UNKNOWN", "监誓登记员不存在", "witness"))
+        return issues
+
+    def check(self, case: MarriageCase) -> list[Issue]:
+        """Live check while the clerk types (same rules as acceptance; nothing stored)."""
+        self.ctx.require(Permission.REGISTER)
+        with self.ctx.db.read() as s:
+            return self._issues(s, case)
+
+    # --- transitions ----------------------------------------------------------------------------
+    def _accept(self, s: Session, case: MarriageCase) -> Record:
+        user = self.ctx.require(Permission.REGISTER)
+        issues = self._issues(s, case)
+        if issues:
+            raise Refused(issues)
+        settings = load_settings(s)
+        now = self.ctx.clock.now()
+        rec = Record(
+            uid=str(uuid.uuid4()), kind="marriage", status="accepted", office_code=settings.office_code,
+            application_date=now.date(), created_by=user.username, created_at=now, updated_at=now,
+            data={"variant": case.variant, "declarations": case.declarations.__dict__,
+                  "union_began": case.union_began.isoformat() if case.union_began else None,
+                  "remarks": case.remarks},
+            linked_record_id=case.previous_record_id,
+        )
+        rec.parties.append(party_row(case.party1, 1, "party1"))
+        rec.parties.append(party_row(case.party2, 2, "party2"))
+        s.add(rec)
+        s.flush()
+        audit.record(self.ctx, s, "marriage.accepted", "record", rec.id, {"variant": case.variant})
+        return rec
+
+    def _review(self, s: Session, rec: Record, signed: bool, witness: str | None, photo: bytes | None,
+                photo_name: str) -> None:
+        user = self.ctx.require(Permission.REGISTER)
+        if rec.status != "accepted":
+            raise InvalidState(f"当前状态为“{STATUS_ZH.get(rec.status, rec.status)}”，不能审查", code="MARRIAGE_NOT_ACCEPTED")
+        issues = []
+        if not signed:
+            issues.append(Issue("DECLARATIONS_NOT_SIGNED", "双方须在登记员面前签署《申请结婚登记声明书》", "declarations.signed"))
+        if issues:
+            raise Refused(issues)
+        data = dict(rec.data)
+        data["declarations_signed"] = True
+        data["witness"] = witness or user.username
+        if photo:
+            doc = Document(record_id=rec.id, kind="joint_photo", filename=photo_name, media_type=_media_type(photo),
+                           sha256=hashlib.sha256(photo).hexdigest(), content=photo, added_by=user.username,
+                           added_at=self.ctx.clock.now())
+            s.add(doc)
+            s.flush()
+            data["photo_document_id"] = doc.id
+        rec.data = data
+        rec.status = "reviewed"
+        rec.updated_at = self.ctx.clock.now()
+        audit.record(self.ctx, s, "marriage.reviewed", "record", rec.id, {"witness": data["witness"],
+                                                                           "photo": bool(photo)})
+
+    def _register(self, s: Session, rec: Record, blank_serial: str | None) -> RegistrationResult:
+        self.ctx.require(Permission.REGISTER)
+        if rec.status != "reviewed":
+            raise InvalidState(f"当前状态为“{STATUS_ZH.get(rec.status, rec.status)}”，须先完成审查", code="MARRIAGE_NOT_REVIEWED")
+        # Re-check at the moment of registration: records may have changed since acceptance.
+        case = self._case_of(rec)
+        issues = self._issues(s, case, exclude=rec.id)
+        if issues:
+            raise Refused(issues)
+        settings = load_settings(s)
+        today = self.ctx.clock.today()
+        number = allocate(s, "J", settings.number_scope, today.year)
+        cert = Certificate(number=number, cert_type="J", record_id=rec.id, issued_on=today,
+                           blank_serial=blank_serial, status="issued")
+        s.add(cert)
+        s.flush()
+        if blank_serial:
+            use_blank(self.ctx, s, blank_serial, "marriage", cert)
+        rec.status = "registered"
+        rec.registration_date = today
+        rec.certificate_no = number
+        rec.updated_at = self.ctx.clock.now()
+        if rec.linked_record_id:
+            rec.data = {**rec.data, "remarriage_of": rec.linked_record_id}
+        audit.record(self.ctx, s, "marriage.registered", "record", rec.id, {"certificate_no": number,
+                                                                             "blank_serial": blank_serial})
+        append_event(self.ctx, s, "marriage.registered", rec.id, registration_payload(rec, number, blank_serial))
+        return RegistrationResult(rec.id, number, rec.status, blank_serial)
+
+    def accept(self, case: MarriageCase) -> int:
+        with self.ctx.db.write() as s:
+            return self._accept(s, case).id
+
+    def review(self, record_id: int, signed: bool, witness: str | None = None, photo: bytes | None = None,
+               photo_name: str = "joint-photo.jpg") -> None:
+        with self.ctx.db.write() as s:
+            self._review(s, self._get(s, record_id), signed, witness, photo, photo_name)
+
+    def register(self, record_id: int, blank_serial: str | None = None) -> RegistrationResult:
+        with self.ctx.db.write() as s:
+            return self._register(s, self._get(s, record_id), blank_serial)
+
+    def register_case(self, case: MarriageCase) -> RegistrationResult:
+        """All steps in one transaction (the command line and batch use): all or nothing."""
+        with self.ctx.db.write() as s:
+            rec = self._accept(s, case)
+            self._review(s, rec, case.declarations_signed, case.witness, case.photo, case.photo_name)
+            return self._register(s, rec, case.blank_serial)
+
+    def cancel(self, record_id: int, reason: str) -> None:
+        self.ctx.require(Permission.REGISTER)
+        if not (reason or "").strip():
+            raise Refused([Issue("REASON_REQUIRED", "请填写取消原因", "reason")])
+        with self.ctx.db.write() as s:
+            rec = self._get(s, record_id)
+            if rec.status not in OPEN_STATES:
+                raise InvalidState("只能取消尚未登记的申请", code="MARRIAGE_NOT_OPEN")
+            rec.status = "cancelled"
+            rec.updated_at = self.ctx.clock.now()
+            audit.record(self.ctx, s, "marriage.cancelled", "record", rec.id, reason=reason)
+
+    def view(self, record_id: int) -> MarriageView:
+        """Open a record: audited as a view of personal data."""
+        self.ctx.require(Permission.VIEW_RECORD)
+        with self.ctx.db.write() as s:
+            rec = self._get(s, record_id)
+            audit.record(self.ctx, s, "record.view", "record", rec.id)
+            return MarriageView(rec.id, rec.status, STATUS_ZH.get(rec.status, rec.status), rec.data.get("variant", ""),
+                                rec.registration_date.isoformat() if rec.registration_date else None,
+                                rec.certificate_no, [party_to_input(p).to_dict() for p in rec.parties], dict(rec.data))
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _get(self, s: Session, record_id: int) -> Record:
+        rec = s.get(Record, record_id)
+        if rec is None or rec.kind != "marriage":
+            raise NotFound(f"结婚登记记录不存在：{record_id}", code="RECORD_NOT_FOUND")
+        return rec
+
+    @staticmethod
+    def _case_of(rec: Record) -> MarriageCase:
+        p1, p2 = (party_to_input(p) for p in rec.parties[:2])
+        d = rec.data
+        began = dt.date.fromisoformat(d["union_began"]) if d.get("union_began") else None
+        return MarriageCase(p1, p2, MarriageDeclarations(**d.get("declarations", {})), True, d.get("variant", "ordinary"),
+                            began, rec.linked_record_id)
+
+
+def registration_payload(rec: Record, number: str, blank_serial: str | None) -> dict:
+    """What the province receives for a registration (inside the encrypted batch)."""
+    return {
+        "kind": rec.kind, "record_uid": rec.uid, "certificate_no": number, "blank_serial": blank_serial,
+        "registration_date": rec.registration_date.isoformat() if rec.registration_date else None,
+        "variant": rec.data.get("variant"), "back_entered": rec.back_entered,
+        "parties": [
+            {"role": p.role, "name": p.name, "sex": p.sex, "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+             "id_type": p.id_type, "id_number": p.id_number, "nationality": p.nationality,
+             "prior_status": (p.data or {}).get("prior_status")}
+            for p in rec.parties
+        ],
+    }
+
+
+def _media_type(data: bytes) -> str:
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    return "application/octet-stream"
