@@ -202,6 +202,22 @@ def users_disable(env: Env, username, actor, reason) -> None:
         emit(Accounts(env.context(user=actor)).set_disabled(username, True, reason).to_dict())
 
 
+@users.command("passwd")
+@click.argument("username")
+@pass_env
+def users_passwd(env: Env, username) -> None:
+    """Change one's own password: old from REGISTRY_USER_PASSWORD, new from REGISTRY_NEW_PASSWORD."""
+    from registry_app.services.accounts import Accounts
+
+    with handled():
+        ctx = env.context(user=username)
+        new = os.environ.get("REGISTRY_NEW_PASSWORD") or click.prompt(
+            "新密码", hide_input=True, confirmation_prompt=True, err=True)
+        old = os.environ.get("REGISTRY_USER_PASSWORD") or ""
+        user = Accounts(ctx).change_password(ctx.user, old, new)
+        emit({"username": user.username, "must_change_password": user.must_change_password})
+
+
 def register_subcommands() -> None:
     """Workflow command groups live in their own modules (registry_app/commands/)."""
     import importlib

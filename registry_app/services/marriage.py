@@ -64,7 +64,7 @@ class MarriageCase:
             decl = {}
             issues.append(Issue("CASE_MALFORMED", "declarations 应为对象", "declarations"))
         variant = d.get("variant") or "ordinary"
-        if variant not in VARIANTS:
+        if not isinstance(variant, str) or variant not in VARIANTS:
             issues.append(Issue("VARIANT_INVALID", "登记类别应为 ordinary、remarriage 或 supplementary", "variant"))
         began = None
         if d.get("union_began"):
@@ -75,6 +75,9 @@ class MarriageCase:
         prev = d.get("previous_record_id")
         if prev is not None and not isinstance(prev, int):
             issues.append(Issue("CASE_MALFORMED", "previous_record_id 应为整数", "previous_record_id"))
+        witness = d.get("witness")
+        if witness is not None and not isinstance(witness, str):
+            issues.append(Issue("CASE_MALFORMED", "witness 应为用户名", "witness"))
         serial = d.get("blank_serial")
         if serial is not None and not isinstance(serial, str):
             issues.append(Issue("CASE_MALFORMED", "blank_serial 应为字符串", "blank_serial"))
