@@ -428,16 +428,17 @@ class _Reader:
 
     def __init__(self, data: Any):
         self.issues: list[Issue] = []
-        if isinstance(data, dict):
-            self.data = data
-        else:
-            self.data = {}
+        self.data = data if isinstance(data, dict) else {}
+        self.not_an_object = not isinstance(data, dict)
+        if self.not_an_object:
             self.issues.append(Issue("CASE_FORMAT", "数据格式错误：应为键值对象", None))
 
     def _get(self, key: str, default: Any = _MISSING) -> Any:
         if key in self.data and self.data[key] is not None:
             return self.data[key]
         if default is _MISSING:
+            if self.not_an_object:  # one issue says it all
+                return None
             self.issues.append(Issue("FIELD_MISSING", f"缺少必填项：{key}", key))
             return None
         return default
