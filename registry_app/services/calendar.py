@@ -1,0 +1,66 @@
+"""The working-day calendar in force: the package's official schedules plus years an administrator
+imported (kept in the database, audited)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry_app.domain.divorce_deadlines import DivorceDeadlines, divorce_deadlines
+from registry_app.domain.holidays import WorkdayCalendar, YearSchedule, parse_schedule
+from registry_app.domain.roles import Permission
+from registry_app.services import audit
+from registry_app.services.context import AppContext
+from registry_app.storage.models import CalendarYear
+
+_BUILTIN: WorkdayCalendar | None = None
+
+
+def builtin_calendar() -> WorkdayCalendar:
+    global _BUILTIN  # the package data never changes while running; read it once
+    if _BUILTIN is None:
+        _BUILTIN = WorkdayCalendar.builtin()
+    return _BUILTIN
+
+
+def calendar_in_force(session: Session) -> WorkdayCalendar:
+    cal = builtin_calendar()
+    for row in session.execute(select(CalendarYear)).scalars():
+        cal = cal.with_schedule(YearSchedule(row.year, frozenset(dt.date.fromisoformat(d) for d in row.holidays),
+                                             frozenset(dt.date.fromisoformat(d) for d in row.workdays), row.source))
+    return cal
+
+
+class HolidaySchedules:
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+
+    def import_file(self, data: bytes, filename: str) -> dict:
+        user = self.ctx.require(Permission.MANAGE_CALENDAR)
+        schedule = parse_schedule(data, filename)
+        with self.ctx.db.write() as s:
+            row = s.get(CalendarYear, schedule.year)
+            replaced = row is not None
+            if row is None:
+                row = CalendarYear(year=schedule.year)
+                s.add(row)
+            row.source = schedule.source
+            row.holidays = sorted(d.isoformat() for d in schedule.holidays)
+            row.workdays = sorted(d.isoformat() for d in schedule.workdays)
+            row.imported_by = user.username
+            row.imported_at = self.ctx.clock.now()
+            audit.record(self.ctx, s, "calendar.imported", "calendar", schedule.year,
+                         {"holidays": len(schedule.holidays), "workdays": len(schedule.workdays),
+                          "replaced": replaced, "source": schedule.source})
+        return {"year": schedule.year, "holidays": len(schedule.holidays), "workdays": len(schedule.workdays),
+                "replaced": replaced}
+
+    def years(self) -> list[dict]:
+        with self.ctx.db.read() as s:
+            cal = calendar_in_force(s)
+        return [{"year": y, "source": cal.source(y)} for y in cal.years()]
+
+    def divorce_deadlines(self, received: dt.date) -> DivorceDeadlines:
+        with self.ctx.db.read() as s:
+            return divorce_deadlines(received, calendar_in_force(s))

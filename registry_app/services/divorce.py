@@ -1,0 +1,330 @@
+"""Divorce by agreement (协议离婚), CC 1076–1078 and 民发〔2020〕116号, as a state machine:
+
+    apply --> cooling_off --(today > cooling_off_ends)--> window open --issue--> issued
+              cooling_off --withdraw (either party alone, during cooling-off)--> withdrawn
+              not collected by collect_by --> expired (deemed withdrawn; run at start-up and daily)
+
+The stored status is `cooling_off` until an end state; the phase (cooling-off or window) comes from
+the dates, so no timer has to fire for the window to open."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry_app.domain.divorce_deadlines import DivorceDeadlines, divorce_deadlines
+from registry_app.domain.parties import PersonInput, person_issues
+from registry_app.domain.roles import Permission
+from registry_app.errors import InvalidState, Issue, NotFound, Refused
+from registry_app.services import audit
+from registry_app.services.calendar import calendar_in_force
+from registry_app.services.context import AppContext
+from registry_app.services.events import append_event
+from registry_app.services.numbering import allocate
+from registry_app.services.people import party_row, party_to_input
+from registry_app.services.settings import load_settings
+from registry_app.services.stock import use_blank
+from registry_app.storage.models import Certificate, Record
+
+REGISTERED_IN = {"mainland": "内地婚姻登记机关", "mission": "中国驻外使（领）馆"}
+CERT_STATES = ("present", "lost_declared", "lost_declared_with_archive_copy")
+STATUS_ZH = {"cooling_off": "冷静期", "window_open": "待领证", "withdrawn": "已撤回", "expired": "视为撤回",
+             "issued": "已发证"}
+VOID_REMARK = "双方离婚，证件失效"
+
+
+def _issue(code, msg, field=None):
+    return Issue(code, msg, field)
+
+
+@dataclass
+class DivorceApplication:
+    party1: PersonInput
+    party2: PersonInput
+    marriage_record_id: int | None
+    marriage_elsewhere: dict | None
+    certificates: dict
+    agreement: dict
+    capacity: dict
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DivorceApplication":
+        if not isinstance(d, dict):
+            raise Refused([_issue("CASE_MALFORMED", "申请数据应为JSON对象")])
+        issues = []
+        p1, i1 = PersonInput.from_dict(d.get("party1"), "party1")
+        p2, i2 = PersonInput.from_dict(d.get("party2"), "party2")
+        issues += i1 + i2
+        marriage = d.get("marriage") if isinstance(d.get("marriage"), dict) else {}
+        rid = marriage.get("record_id")
+        if rid is not None and not isinstance(rid, int):
+            issues.append(_issue("CASE_MALFORMED", "marriage.record_id 应为整数", "marriage.record_id"))
+            rid = None
+        elsewhere = marriage.get("registered_elsewhere")
+        if elsewhere is not None and not isinstance(elsewhere, dict):
+            issues.append(_issue("CASE_MALFORMED", "marriage.registered_elsewhere 应为对象", "marriage"))
+            elsewhere = None
+        for key in ("certificates", "agreement", "capacity"):
+            if d.get(key) is not None and not isinstance(d.get(key), dict):
+                issues.append(_issue("CASE_MALFORMED", f"{key} 应为对象", key))
+        if issues or p1 is None or p2 is None:
+            raise Refused(issues or [_issue("PARTY_MISSING", "缺少当事人信息")])
+        return cls(p1, p2, rid, elsewhere, d.get("certificates") or {}, d.get("agreement") or {}, d.get("capacity") or {})
+
+
+def agreement_issues(agreement: dict) -> list[Issue]:
+    """CC 1076: a written agreement stating the will to divorce and the arrangements for children,
+    property and debts. Items are structured, not free text only."""
+    out = []
+    if agreement.get("will_to_divorce") is not True:
+        out.append(_issue("NO_AGREEMENT", "须有双方自愿离婚的书面协议（民法典第1076条）", "agreement.will_to_divorce"))
+    if not str(agreement.get("signed_text") or "").strip():
+        out.append(_issue("AGREEMENT_TEXT_MISSING", "须附双方签名的离婚协议书文本", "agreement.signed_text"))
+    children = agreement.get("children", [])
+    if not isinstance(children, list):
+        out.append(_issue("CASE_MALFORMED", "children 应为列表", "agreement.children"))
+        children = []
+    for i, c in enumerate(children):
+        if not isinstance(c, dict) or not c.get("name") or c.get("custody") not in ("party1", "party2"):
+            out.append(_issue("CHILD_ARRANGEMENT_INCOMPLETE", f"第{i + 1}个子女的姓名或抚养方未写明（民法典第1076条）",
+                              f"agreement.children.{i}"))
+            continue
+        try:
+            dt.date.fromisoformat(str(c.get("birth_date")))
+        except ValueError:
+            out.append(_issue("CHILD_ARRANGEMENT_INCOMPLETE", f"第{i + 1}个子女的出生日期无效", f"agreement.children.{i}.birth_date"))
+        if "support_amount" not in c or not isinstance(c.get("support_amount"), (int, float)) or c["support_amount"] < 0:
+            out.append(_issue("CHILD_SUPPORT_MISSING", f"第{i + 1}个子女的抚养费数额未写明", f"agreement.children.{i}.support_amount"))
+    if agreement.get("has_children") is True and not children:
+        out.append(_issue("CHILD_ARRANGEMENT_INCOMPLETE", "有子女的，须写明子女抚养安排", "agreement.children"))
+    for key, zh in (("property", "财产处理"), ("debts", "债务处理")):
+        if not isinstance(agreement.get(key), list):
+            out.append(_issue("AGREEMENT_ITEM_MISSING", f"协议须写明{zh}（无则填空列表）", f"agreement.{key}"))
+    return out
+
+
+class DivorceService:
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+
+    # --- application -----------------------------------------------------------------------------
+    def _application_issues(self, s: Session, app: DivorceApplication) -> tuple[list[Issue], Record | None]:
+        today = self.ctx.clock.today()
+        issues = person_issues(app.party1, "party1", today) + person_issues(app.party2, "party2", today)
+        for key in ("party1", "party2"):
+            if app.capacity.get(key) is not True:
+                issues.append(_issue("LACKS_CAPACITY", "当事人须具有完全民事行为能力方可协议离婚，否则应向法院起诉",
+                                     f"capacity.{key}"))
+        issues += agreement_issues(app.agreement)
+        states = [app.certificates.get("party1"), app.certificates.get("party2")]
+        for i, st in enumerate(states, start=1):
+            if st not in CERT_STATES:
+                issues.append(_issue("MARRIAGE_CERTIFICATE_MISSING", "须提交结婚证，遗失的须书面声明",
+                                     f"certificates.party{i}"))
+        if all(st and st.startswith("lost") for st in states) and "lost_declared_with_archive_copy" not in states:
+            issues.append(_issue("ARCHIVE_COPY_REQUIRED", "双方结婚证均遗失的，须提交书面声明及加盖印章的婚姻登记档案复印件",
+                                 "certificates"))
+        marriage = None
+        if app.marriage_record_id is not None:
+            marriage = s.get(Record, app.marriage_record_id)
+            if marriage is None or marriage.kind != "marriage":
+                issues.append(_issue("MARRIAGE_NOT_FOUND", "未找到该结婚登记记录", "marriage.record_id"))
+                marriage = None
+            else:
+                ids = {p.id_number for p in marriage.parties if p.id_number}
+                if ids and ids != {app.party1.id_number, app.party2.id_number}:
+                    issues.append(_issue("PARTIES_NOT_MATCH_MARRIAGE", "申请人与结婚登记记录的当事人不一致", "marriage.record_id"))
+                if marriage.status == "divorce_pending":
+                    issues.append(_issue("DIVORCE_ALREADY_PENDING", "该婚姻已有离婚申请在办理中", "marriage.record_id"))
+                elif marriage.status != "registered":
+                    issues.append(_issue("MARRIAGE_NOT_LIVE", "该婚姻已解除或被宣告无效、撤销", "marriage.record_id"))
+        elif app.marriage_elsewhere:
+            where = app.marriage_elsewhere.get("registered_in")
+            if where not in REGISTERED_IN:
+                issues.append(_issue("MARRIAGE_NOT_MAINLAND",
+                                     "婚姻登记不是在中国内地或中国驻外使（领）馆办理的，不予受理协议离婚",
+                                     "marriage.registered_elsewhere.registered_in"))
+            if not app.marriage_elsewhere.get("certificate_no") and not app.marriage_elsewhere.get("archive_no"):
+                issues.append(_issue("MARRIAGE_REFERENCE_MISSING", "须录入结婚证字号或档案号", "marriage.registered_elsewhere"))
+        else:
+            issues.append(_issue("MARRIAGE_NOT_FOUND", "须指明要解除的婚姻（本机关记录或外地结婚证）", "marriage"))
+        return issues, marriage
+
+    def apply(self, case: dict | DivorceApplication) -> dict:
+        user = self.ctx.require(Permission.REGISTER)
+        app = case if isinstance(case, DivorceApplication) else DivorceApplication.from_dict(case)
+        with self.ctx.db.write() as s:
+            issues, marriage = self._application_issues(s, app)
+            if issues:
+                raise Refused(issues)
+            today = self.ctx.clock.today()
+            deadlines = divorce_deadlines(today, calendar_in_force(s))  # MissingSchedule names the year
+            settings = load_settings(s)
+            now = self.ctx.clock.now()
+            rec = Record(uid=str(uuid.uuid4()), kind="divorce", status="cooling_off", office_code=settings.office_code,
+                         application_date=today, created_by=user.username, created_at=now, updated_at=now,
+                         linked_record_id=marriage.id if marriage else None,
+                         data={"deadlines": deadlines.to_dict(), "agreement": app.agreement,
+                               "certificates": app.certificates, "marriage_elsewhere": app.marriage_elsewhere})
+            rec.parties.append(party_row(app.party1, 1, "party1"))
+            rec.parties.append(party_row(app.party2, 2, "party2"))
+            s.add(rec)
+            if marriage:
+                marriage.status = "divorce_pending"
+                marriage.updated_at = now
+            s.flush()
+            audit.record(self.ctx, s, "divorce.applied", "record", rec.id, deadlines.to_dict())
+            append_event(self.ctx, s, "divorce.applied", rec.id,
+                         {"kind": "divorce", "record_uid": rec.uid, "marriage_uid": marriage.uid if marriage else None,
+                          **deadlines.to_dict(), "parties": _parties_payload(rec)})
+            return {"application_id": rec.id, "status": rec.status, **deadlines.to_dict()}
+
+    # --- transitions -----------------------------------------------------------------------------
+    def _get(self, s: Session, app_id: int) -> Record:
+        rec = s.get(Record, app_id)
+        if rec is None or rec.kind != "divorce":
+            raise NotFound(f"离婚申请不存在：{app_id}", code="APPLICATION_NOT_FOUND")
+        return rec
+
+    def phase(self, rec: Record) -> str:
+        if rec.status != "cooling_off":
+            return rec.status
+        return DivorceDeadlines.from_dict(rec.data["deadlines"]).phase_on(self.ctx.clock.today())
+
+    def _release_marriage(self, s: Session, rec: Record, status: str = "registered") -> Record | None:
+        if rec.linked_record_id:
+            m = s.get(Record, rec.linked_record_id)
+            if m is not None and m.status == "divorce_pending":
+                m.status = status
+                m.updated_at = self.ctx.clock.now()
+            return m
+        return None
+
+    def withdraw(self, app_id: int, party: int, slip_lost: bool = False, note: str = "") -> dict:
+        self.ctx.require(Permission.REGISTER)
+        if party not in (1, 2):
+            raise Refused([_issue("PARTY_INVALID", "撤回人应为申请人一或申请人二", "party")])
+        with self.ctx.db.write() as s:
+            rec = self._get(s, app_id)
+            phase = self.phase(rec)
+            if phase != "cooling_off":
+                raise InvalidState(f"只能在离婚冷静期内撤回（当前：{STATUS_ZH.get(phase, phase)}）", code="NOT_IN_COOLING_OFF")
+            if slip_lost and not note.strip():
+                raise Refused([_issue("WRITTEN_NOTE_REQUIRED", "受理回执单遗失的，须提交书面说明", "note")])
+            rec.status = "withdrawn"
+            rec.updated_at = self.ctx.clock.now()
+            rec.data = {**rec.data, "withdrawn": {"by_party": party, "on": self.ctx.clock.today().isoformat(),
+                                                  "slip_lost": slip_lost, "note": note}}
+            self._release_marriage(s, rec)
+            audit.record(self.ctx, s, "divorce.withdrawn", "record", rec.id, {"by_party": party})
+            append_event(self.ctx, s, "divorce.withdrawn", rec.id, {"kind": "divorce", "record_uid": rec.uid,
+                                                                     "by_party": party})
+            return {"application_id": rec.id, "status": rec.status}
+
+    def issue(self, app_id: int, *, both_present: bool, questioning: dict, signed: bool,
+              blank_serials: list[str] | None = None) -> dict:
+        self.ctx.require(Permission.REGISTER)
+        with self.ctx.db.write() as s:
+            rec = self._get(s, app_id)
+            phase = self.phase(rec)
+            d = DivorceDeadlines.from_dict(rec.data["deadlines"])
+            if phase == "cooling_off":
+                raise InvalidState(f"冷静期未届满，{d.window_opens:%Y年%m月%d日}起方可领证", code="WINDOW_NOT_OPEN")
+            if phase != "window_open":
+                raise InvalidState(f"申请已{STATUS_ZH.get(phase, phase)}，不能发证", code="WINDOW_CLOSED")
+            issues = []
+            if not both_present:
+                issues.append(_issue("BOTH_MUST_APPEAR", "双方须共同到场申请发给离婚证", "both_present"))
+            for k in ("party1", "party2"):
+                if not str((questioning or {}).get(k) or "").strip():
+                    issues.append(_issue("QUESTIONING_NOT_RECORDED", "须分别询问双方并记录", f"questioning.{k}"))
+            if not signed:
+                issues.append(_issue("NOT_SIGNED", "双方须在监誓人面前签署声明书和离婚协议书", "signed"))
+            issues += agreement_issues(rec.data.get("agreement", {}))
+            if issues:
+                raise Refused(issues)
+            settings = load_settings(s)
+            today = self.ctx.clock.today()
+            number = allocate(s, "L", settings.number_scope, today.year)
+            cert = Certificate(number=number, cert_type="L", record_id=rec.id, issued_on=today, status="issued",
+                               data={"blank_serials": list(blank_serials or [])})
+            s.add(cert)
+            s.flush()
+            for serial in blank_serials or []:
+                use_blank(self.ctx, s, serial, "divorce", cert)
+            cert.blank_serial = (blank_serials or [None])[0]
+            marriage = self._release_marriage(s, rec, "dissolved")
+            voided = []
+            if marriage is not None:
+                marriage.status = "dissolved"
+                for mc in s.execute(select(Certificate).where(Certificate.record_id == marriage.id,
+                                                              Certificate.status == "issued")).scalars():
+                    mc.status = "void"
+                    mc.void_reason = VOID_REMARK
+                    voided.append(mc.number)
+            rec.status = "issued"
+            rec.registration_date = today
+            rec.certificate_no = number
+            rec.updated_at = self.ctx.clock.now()
+            rec.data = {**rec.data, "questioning": questioning, "signed": True, "marriage_certificates_voided": voided,
+                        "void_remark": VOID_REMARK}
+            audit.record(self.ctx, s, "divorce.issued", "record", rec.id, {"certificate_no": number, "voided": voided})
+            append_event(self.ctx, s, "divorce.issued", rec.id,
+                         {"kind": "divorce", "record_uid": rec.uid, "certificate_no": number,
+                          "registration_date": today.isoformat(), "marriage_uid": marriage.uid if marriage else None,
+                          "voided_marriage_certificates": voided, "blank_serials": list(blank_serials or []),
+                          "parties": _parties_payload(rec)})
+            return {"application_id": rec.id, "status": "issued", "certificate_no": number,
+                    "voided_marriage_certificates": voided}
+
+    def expire_overdue(self) -> list[int]:
+        """Applications nobody collected by the end of the window are deemed withdrawn. Runs without a
+        button: at start-up and daily in the client, and before every divorce command."""
+        today = self.ctx.clock.today()
+        expired = []
+        with self.ctx.db.write() as s:
+            for rec in s.execute(select(Record).where(Record.kind == "divorce", Record.status == "cooling_off")).scalars():
+                if DivorceDeadlines.from_dict(rec.data["deadlines"]).phase_on(today) == "expired":
+                    rec.status = "expired"
+                    rec.updated_at = self.ctx.clock.now()
+                    self._release_marriage(s, rec)
+                    audit.record(self.ctx, s, "divorce.expired", "record", rec.id, {"collect_by": rec.data["deadlines"]["collect_by"]},
+                                 username="system", role="system")
+                    append_event(self.ctx, s, "divorce.expired", rec.id, {"kind": "divorce", "record_uid": rec.uid})
+                    expired.append(rec.id)
+        return expired
+
+    def pending(self, only_mine: bool = False) -> list[dict]:
+        """Work list: open applications with their phase and days left."""
+        user = self.ctx.require(Permission.REGISTER)
+        today = self.ctx.clock.today()
+        out = []
+        with self.ctx.db.read() as s:
+            q = select(Record).where(Record.kind == "divorce", Record.status == "cooling_off")
+            if only_mine:
+                q = q.where(Record.created_by == user.username)
+            for rec in s.execute(q.order_by(Record.application_date)).scalars():
+                d = DivorceDeadlines.from_dict(rec.data["deadlines"])
+                phase = d.phase_on(today)
+                target = d.cooling_off_ends if phase == "cooling_off" else d.collect_by
+                out.append({"application_id": rec.id, "phase": phase, "phase_zh": STATUS_ZH.get(phase, phase),
+                            "days_left": (target - today).days, **d.to_dict(),
+                            "parties": [p.name for p in rec.parties]})
+        return out
+
+    def view(self, app_id: int) -> dict:
+        self.ctx.require(Permission.VIEW_RECORD)
+        with self.ctx.db.write() as s:
+            rec = self._get(s, app_id)
+            audit.record(self.ctx, s, "record.view", "record", rec.id)
+            return {"application_id": rec.id, "status": rec.status, "phase": self.phase(rec),
+                    "certificate_no": rec.certificate_no, **rec.data.get("deadlines", {}),
+                    "parties": [party_to_input(p).to_dict() for p in rec.parties]}
+
+
+def _parties_payload(rec: Record) -> list[dict]:
+    return [{"role": p.role, "name": p.name, "sex": p.sex, "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+             "id_type": p.id_type, "id_number": p.id_number} for p in rec.parties]
