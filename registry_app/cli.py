@@ -234,4 +234,7 @@ def register_subcommands() -> None:
 register_subcommands()
 
 if __name__ == "__main__":
-    main()
+    # Run through the package module so command modules and this entry share one `Env` class.
+    from registry_app.cli import main as package_main
+
+    package_main()
