@@ -1,0 +1,116 @@
+"""`registry adoption ...`: the same services the client uses.
+
+    registry adoption check    --input CASE.json [--date YYYY-MM-DD]
+    registry adoption register --input CASE.json --user USER [--date YYYY-MM-DD] [--blank-serial S]
+    registry adoption dissolve RECORD_ID --input D.json --user USER [--date YYYY-MM-DD] [--blank-serial S]
+    registry adoption revoke   RECORD_ID --reason TEXT --user USER [--date YYYY-MM-DD]
+
+The case file is described in resources/examples/ADOPTION_CASE.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from registry_app.cli import Env, emit, handled, pass_env
+from registry_app.commands.common import read_case, read_photo
+from registry_app.errors import RegistryError
+
+
+@click.group()
+def adoption() -> None:
+    """收养登记 (adoption registration, dissolution, revocation)."""
+
+
+@adoption.command("check")
+@click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
+@click.option("--date", default=None, help="按此日期检查 YYYY-MM-DD（默认今天）")
+def check(input_path: Path, date: str | None) -> None:
+    """Print the checklist of CC 1093–1105 for a case file (no database, nothing stored).
+    Exit 0 when nothing fails, 1 when a condition fails, 2 when the file itself is refused."""
+    from registry_app.clock import Clock
+    from registry_app.services.adoption import checklist, status_label
+
+    failing = False
+    with handled():
+        today = Clock().today()
+        if date:
+            try:
+                today = dt.date.fromisoformat(date)
+            except ValueError:
+                raise RegistryError(f"日期格式应为YYYY-MM-DD：{date}", code="DATE_INVALID", field="date") from None
+        results = checklist(read_case(input_path), today)
+        failing = any(r.status.value == "failing" for r in results)
+        emit({"date": today.isoformat(), "can_register": not failing,
+              "conditions": [{**r.to_dict(), "label": status_label(r)} for r in results]})
+    if failing:
+        raise SystemExit(1)
+
+
+@adoption.command("register")
+@click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
+@click.option("--user", required=True)
+@click.option("--date", default=None, help="登记日期 YYYY-MM-DD（默认今天）")
+@click.option("--blank-serial", default=None, help="空白收养登记证印制号")
+@pass_env
+def register(env: Env, input_path: Path, user: str, date: str | None, blank_serial: str | None) -> None:
+    """Register one adoption from a case JSON file, in one transaction."""
+    from registry_app.services.adoption import AdoptionService
+
+    with handled():
+        raw = read_case(input_path)
+        photo, name = read_photo(raw, input_path.parent)
+        ctx = env.context(date=date, user=user)
+        emit(AdoptionService(ctx).register(raw, blank_serial=blank_serial, photo=photo,
+                                           photo_name=name or "adoption-photo.jpg"))
+
+
+@adoption.command("dissolve")
+@click.argument("record_id", type=int)
+@click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
+@click.option("--user", required=True)
+@click.option("--date", default=None, help="登记日期 YYYY-MM-DD（默认今天）")
+@click.option("--blank-serial", default=None, help="空白解除收养关系证明印制号")
+@pass_env
+def dissolve(env: Env, record_id: int, input_path: Path, user: str, date: str | None,
+             blank_serial: str | None) -> None:
+    """Register the dissolution of an adoption by agreement (CC 1114, 1115)."""
+    from registry_app.services.adoption import AdoptionService
+
+    with handled():
+        raw = read_case(input_path)
+        ctx = env.context(date=date, user=user)
+        emit(AdoptionService(ctx).dissolve(record_id, raw, blank_serial=blank_serial))
+
+
+@adoption.command("revoke")
+@click.argument("record_id", type=int)
+@click.option("--reason", required=True, help="撤销理由")
+@click.option("--user", required=True)
+@click.option("--date", default=None, help="撤销日期 YYYY-MM-DD（默认今天）")
+@pass_env
+def revoke(env: Env, record_id: int, reason: str, user: str, date: str | None) -> None:
+    """Revoke a fraudulently obtained adoption registration (AR 13; supervisor)."""
+    from registry_app.services.adoption import AdoptionService
+
+    with handled():
+        ctx = env.context(date=date, user=user)
+        emit(AdoptionService(ctx).revoke(record_id, reason))
+
+
+COMMANDS = [adoption]
+
+
+def _ensure_registered() -> None:
+    """`python -m registry_app.cli` imports this module while `registry_app.cli` is itself being
+    imported for the first time (from here), so the command loop in that import sees this module
+    half-built. Registering here as well makes the group appear whichever module loads first."""
+    from registry_app import cli as _cli
+
+    if "adoption" not in _cli.main.commands:
+        _cli.main.add_command(adoption)
+
+
+_ensure_registered()
