@@ -22,7 +22,7 @@ def calendar() -> None:
 @pass_env
 def calendar_divorce(env: Env, received: str) -> None:
     """Cooling-off end and collection deadline for an application received on RECEIVED."""
-    from registry_app.domain.divorce_deadlines import divorce_deadlines
+    from registry_app.domain.deadlines import divorce_deadlines
     from registry_app.services.calendar import builtin_calendar, calendar_in_force
 
     try:

@@ -58,6 +58,10 @@ class DivorceDeadlines:
             "collect_by": self.collect_by.isoformat(),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "DivorceDeadlines":
+        return cls(*(dt.date.fromisoformat(d[k]) for k in ("received", "cooling_off_ends", "window_opens", "collect_by")))
+
 
 def divorce_deadlines(
     received: dt.date,

@@ -7,21 +7,15 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry_app.domain.divorce_deadlines import DivorceDeadlines, divorce_deadlines
-from registry_app.domain.holidays import WorkdayCalendar, YearSchedule, parse_schedule
+from registry_app.domain.deadlines import DivorceDeadlines, divorce_deadlines
+from registry_app.domain.workdays import WorkdayCalendar, YearSchedule, parse_schedule
 from registry_app.domain.roles import Permission
 from registry_app.services import audit
 from registry_app.services.context import AppContext
 from registry_app.storage.models import CalendarYear
 
-_BUILTIN: WorkdayCalendar | None = None
-
-
 def builtin_calendar() -> WorkdayCalendar:
-    global _BUILTIN  # the package data never changes while running; read it once
-    if _BUILTIN is None:
-        _BUILTIN = WorkdayCalendar.builtin()
-    return _BUILTIN
+    return WorkdayCalendar.builtin()  # cached by the domain module
 
 
 def calendar_in_force(session: Session) -> WorkdayCalendar:

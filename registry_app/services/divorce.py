@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry_app.domain.divorce_deadlines import DivorceDeadlines, divorce_deadlines
+from registry_app.domain.deadlines import DivorceDeadlines, divorce_deadlines
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, Refused

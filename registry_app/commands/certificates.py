@@ -1,0 +1,50 @@
+"""`registry certificate render|verify`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from registry_app.cli import Env, emit, handled, pass_env
+
+
+@click.group()
+def certificate() -> None:
+    """证书打印与核验 (certificates)."""
+
+
+@certificate.command("render")
+@click.argument("record_id", type=int)
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True)
+@click.option("--kind", type=click.Choice(["certificate", "form"]), default="certificate")
+@click.option("--calibration", default=None)
+@click.option("--on-blank", is_flag=True, help="在空白纸上预览证书外框")
+@click.option("--approved-by", default=None, help="补打时批准的负责人")
+@click.option("--user", required=True)
+@pass_env
+def render(env: Env, record_id, out: Path, kind, calibration, on_blank, approved_by, user) -> None:
+    from registry_app.fsutil import write_atomic
+    from registry_app.services.certificate_print import CertificatePrinting
+
+    with handled():
+        pdf = CertificatePrinting(env.context(user=user)).render(record_id, kind, calibration=calibration,
+                                                                 on_blank=on_blank, approved_by=approved_by)
+        write_atomic(out, pdf)
+        emit({"record_id": record_id, "out": str(out), "bytes": len(pdf)})
+
+
+@certificate.command("verify")
+@click.option("--payload", default=None)
+@click.option("--pdf", type=click.Path(path_type=Path, exists=True), default=None)
+@pass_env
+def verify(env: Env, payload, pdf) -> None:
+    from registry_app.services.certificate_print import CertificatePrinting
+
+    with handled():
+        result = CertificatePrinting(env.context()).verify(payload=payload, pdf=pdf.read_bytes() if pdf else None)
+    emit(result)
+    sys.exit(0 if result["valid"] else 1)
+
+
+COMMANDS = [certificate]

@@ -1,0 +1,155 @@
+"""Certificates and forms for a record: fill the views from the archive, sign the QR with the
+office key, render to memory (never a temporary file), log every print, verify a scanned payload."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from registry_app.certificates import (
+    Calibration,
+    CertificateView,
+    PartyView,
+    extract_payload_from_pdf,
+    fields_for_certificate,
+    make_payload,
+    render_certificate,
+    render_form,
+    render_many,
+    verify_payload,
+)
+from registry_app.certificates import forms
+from registry_app.domain.parties import PRIOR_STATUSES
+from registry_app.domain.roles import Permission
+from registry_app.errors import NotFound, PermissionDenied, RegistryError
+from registry_app.services import audit
+from registry_app.services.context import AppContext
+from registry_app.services.office_keys import active_office_key, office_public_keys
+from registry_app.services.settings import load_settings
+from registry_app.storage.models import Certificate, Document, PrintJob, PrinterCalibration, Record
+
+_KIND_OF_TYPE = {"J": "marriage", "L": "divorce", "BJ": "reissue_marriage", "BL": "reissue_divorce",
+                 "SY": "adoption", "JC": "adoption_dissolution"}
+
+
+def _party_view(p) -> PartyView:
+    return PartyView(p.name, p.sex or "", p.nationality, p.birth_date, p.id_type, p.id_number or "",
+                     (p.data or {}).get("ethnicity", ""))
+
+
+class CertificatePrinting:
+    def __init__(self, ctx: AppContext):
+        self.ctx = ctx
+
+    def _views(self, s, rec: Record, cert: Certificate) -> list[CertificateView]:
+        settings = load_settings(s)
+        kind = _KIND_OF_TYPE[cert.cert_type]
+        if kind.startswith("adoption"):
+            holders = [_party_view(p) for p in rec.parties if p.role.startswith("adopter")]
+            adoptee = next((_party_view(p) for p in rec.parties if p.role == "adoptee"), None)
+            extra = {"adoptee": adoptee} if adoptee else {}
+        else:
+            holders = [_party_view(p) for p in rec.parties[:2]]
+            extra = {}
+        photo = None
+        doc_id = (rec.data or {}).get("photo_document_id")
+        if doc_id:
+            doc = s.get(Document, doc_id)
+            photo = doc.content if doc else None
+        serials = (cert.data or {}).get("blank_serials") or [cert.blank_serial or ""]
+        base = CertificateView(kind=kind, number=cert.number, registration_date=cert.issued_on,
+                               office_name=settings.office_name, office_code=settings.office_code, holders=holders,
+                               remarks=(rec.data or {}).get("remarks", ""), photo=photo, extra=extra)
+        key_id, private = active_office_key(s)
+        base.qr_payload = make_payload(fields_for_certificate(base), private)
+        bearers = range(len(holders)) if kind in ("marriage", "divorce", "reissue_marriage", "reissue_divorce") else [0]
+        views = []
+        for i in bearers:
+            serial = serials[i] if i < len(serials) else ""
+            views.append(CertificateView(**{**base.__dict__, "bearer_index": i, "blank_serial": serial or ""}))
+        return views
+
+    def _certificate(self, s, record_id: int) -> tuple[Record, Certificate]:
+        rec = s.get(Record, record_id)
+        if rec is None:
+            raise NotFound(f"记录不存在：{record_id}", code="RECORD_NOT_FOUND")
+        cert = s.execute(select(Certificate).where(Certificate.record_id == record_id, Certificate.status == "issued")
+                         .order_by(Certificate.id.desc())).scalars().first()
+        if cert is None:
+            raise RegistryError("该记录没有有效的证书", code="NO_VALID_CERTIFICATE")
+        return rec, cert
+
+    def _calibration(self, s, name: str | None) -> Calibration | None:
+        if not name:
+            return None
+        row = s.get(PrinterCalibration, name)
+        if row is None:
+            raise NotFound(f"打印机校准“{name}”不存在", code="CALIBRATION_NOT_FOUND")
+        return Calibration(row.name, row.dx_mm, row.dy_mm, row.scale)
+
+    def render(self, record_id: int, kind: str = "certificate", *, calibration: str | None = None,
+               on_blank: bool = False, approved_by: str | None = None) -> bytes:
+        """Render a record's certificate (each holder's booklet one page) or its review form. A print of
+        the certificate after the first is a numbered copy and needs a supervisor."""
+        user = self.ctx.require(Permission.PRINT)
+        with self.ctx.db.write() as s:
+            if kind == "form":
+                pdf = self._form(s, record_id)
+                audit.record(self.ctx, s, "form.rendered", "record", record_id)
+                return pdf
+            rec, cert = self._certificate(s, record_id)
+            views = self._views(s, rec, cert)
+            pdf = render_many(views, calibration=self._calibration(s, calibration), on_blank=on_blank) \
+                if len(views) > 1 else render_certificate(views[0], calibration=self._calibration(s, calibration),
+                                                          on_blank=on_blank)
+            if not on_blank:
+                copies = s.execute(select(func.count()).select_from(PrintJob)
+                                   .where(PrintJob.certificate_id == cert.id)).scalar()
+                if copies >= 1 and not approved_by:
+                    raise PermissionDenied("补打证书须经负责人批准", code="REPRINT_NEEDS_SUPERVISOR")
+                if copies >= 1 and self.ctx.user.role.value != "supervisor" and approved_by == user.username:
+                    raise PermissionDenied("不能自行批准补打", code="REPRINT_NEEDS_SUPERVISOR")
+                s.add(PrintJob(certificate_id=cert.id, copy_no=copies + 1, blank_serial=cert.blank_serial,
+                               printed_by=user.username, approved_by=approved_by, printed_at=self.ctx.clock.now()))
+                cert.print_count = copies + 1
+            audit.record(self.ctx, s, "certificate.rendered", "certificate", cert.number,
+                         {"on_blank": on_blank, "calibration": calibration})
+            return pdf
+
+    def _form(self, s, record_id: int) -> bytes:
+        rec = s.get(Record, record_id)
+        if rec is None or rec.kind != "marriage":
+            raise NotFound("只有结婚登记记录有审查处理表", code="RECORD_NOT_FOUND")
+        settings = load_settings(s)
+        parties = [_party_view(p) for p in rec.parties[:2]]
+        statuses = [PRIOR_STATUSES.get((p.data or {}).get("prior_status", ""), "") for p in rec.parties[:2]]
+        view = forms.marriage_review_form(
+            parties, office_name=settings.office_name, marital_statuses=statuses,
+            application_date=rec.application_date or rec.created_at.date(), registration_date=rec.registration_date,
+            number=rec.certificate_no or "", blank_serial="", documents="居民身份证、申请结婚登记声明书、双方合影照片",
+            remarks=(rec.data or {}).get("remarks", ""), reference=rec.uid[:8])
+        return render_form(view)
+
+    def verify(self, payload: str | None = None, pdf: bytes | None = None) -> dict:
+        """Offline verification with this office's public keys (all of them: rotation keeps old ones)."""
+        if payload is None and pdf is not None:
+            payload = extract_payload_from_pdf(pdf)
+            if payload is None:
+                return {"valid": False, "reason_code": "NO_QR", "reason": "PDF中未找到二维码"}
+        with self.ctx.db.read() as s:
+            keys = office_public_keys(s)
+
+            def revoked(number: str) -> str | None:
+                cert = s.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
+                if cert is None or cert.status == "issued":
+                    return None
+                return f"本机关记录显示该证书已失效（{cert.void_reason or cert.status}）"
+
+            result = verify_payload(payload or "", keys, revoked)
+        out = {"valid": result.valid, "reason_code": result.reason_code, "reason": result.reason}
+        if result.fields is not None:
+            f = result.fields
+            out.update({"certificate_no": f.number, "kind": f.kind_code, "registration_date": f.registration_date.isoformat(),
+                        "office_code": f.office_code})
+        return out
