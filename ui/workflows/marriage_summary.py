@@ -1,0 +1,54 @@
+"""What the clerk reads back to the couple before the final 登记: the record as stored (not the form),
+so what is registered and later printed is exactly what was checked."""
+from __future__ import annotations
+
+from html import escape
+
+from registry_app.domain.ids import IdType
+from registry_app.domain.parties import PRIOR_STATUSES
+from registry_app.services.marriage import VARIANTS, MarriageView
+
+SEX_ZH = {"M": "男", "F": "女"}
+ROWS = (("姓名", "name"), ("性别", "sex"), ("出生日期", "birth_date"), ("证件类型", "id_type"),
+        ("证件号码", "id_number"), ("民族", "ethnicity"), ("国籍", "nationality"), ("职业", "occupation"),
+        ("文化程度", "education"), ("住址", "residence"), ("电话", "phone"), ("婚姻状况", "prior_status"))
+DECLARATIONS = (("free_will", "双方自愿"), ("no_prohibited_kinship", "无禁止结婚的亲属关系"), ("no_spouse", "双方均无配偶"))
+
+
+def _value(key: str, party: dict) -> str:
+    v = party.get(key) or ""
+    if key == "sex":
+        return SEX_ZH.get(v, v)
+    if key == "id_type":
+        try:
+            return IdType(v).zh
+        except ValueError:
+            return v
+    if key == "prior_status":
+        return PRIOR_STATUSES.get(v, v)
+    return str(v)
+
+
+def summary_html(view: MarriageView, today: str, blank_serial: str, photo_name: str, witness_name: str) -> str:
+    cell = 'style="padding:2px 16px 2px 0;"'
+    head = 'style="padding:2px 16px 2px 0; color:#555555;"'
+    p1, p2 = (view.parties + [{}, {}])[:2]
+    rows = [f'<tr><th {head}></th><th align="left" {cell}>男方</th><th align="left" {cell}>女方</th></tr>']
+    for label, key in ROWS:
+        rows.append(f'<tr><td {head}>{label}</td><td {cell}>{escape(_value(key, p1))}</td>'
+                    f'<td {cell}>{escape(_value(key, p2))}</td></tr>')
+    data = view.data
+    decl = data.get("declarations") or {}
+    said = "、".join(text for key, text in DECLARATIONS if decl.get(key)) or "无"
+    facts = [("受理号", str(view.record_id)), ("状态", view.status_zh),
+             ("登记类别", VARIANTS.get(view.variant, view.variant))]
+    if data.get("union_began"):
+        facts.append(("共同生活起始日期", data["union_began"]))
+    facts += [("声明", said), ("声明书", "已当面签署" if data.get("declarations_signed") else "未签署"),
+              ("监誓人", witness_name or data.get("witness") or ""),
+              ("双方合影", f"已提供（{photo_name}）" if data.get("photo_document_id") else "未提供"),
+              ("空白证书印制号", blank_serial or "未填写（可在打印时补记）"), ("登记日期", today)]
+    fact_rows = "".join(f'<tr><td {head}>{label}</td><td {cell}>{escape(value)}</td></tr>' for label, value in facts)
+    return (f'<p style="font-size:17px; font-weight:bold; color:#1f3a5f;">请与当事人核对以下信息，无误后点击“登记”。</p>'
+            f'<table cellspacing="0">{"".join(rows)}</table><br/>'
+            f'<table cellspacing="0">{fact_rows}</table>')
