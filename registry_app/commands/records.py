@@ -1,0 +1,159 @@
+"""`registry search`, `registry import archive`, `registry stats`, `registry correction ...`."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from registry_app.cli import Env, emit, handled, pass_env
+from registry_app.errors import Issue, Refused
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Refused([Issue("DATE_INVALID", f"日期格式应为YYYY-MM-DD：{value}", name)]) from None
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--user", required=True)
+@click.option("--limit", default=20, show_default=True, type=int)
+@click.option("--offset", default=0, type=int)
+@click.option("--kind", type=click.Choice(["marriage", "divorce", "adoption"]), default=None)
+@click.option("--status", default=None)
+@click.option("--from", "date_from", default=None, help="登记日期起 YYYY-MM-DD")
+@click.option("--to", "date_to", default=None, help="登记日期止 YYYY-MM-DD")
+@pass_env
+def search(env: Env, query, user, limit, offset, kind, status, date_from, date_to) -> None:
+    """查询登记记录：姓名、拼音首字母、身份证号码（或后4至6位）、证书字号。"""
+    from registry_app.services.search import RecordSearch
+
+    with handled():
+        ctx = env.context(user=user)
+        page = RecordSearch(ctx).search(query, kind=kind, status=status, date_from=_date(date_from, "from"),
+                                        date_to=_date(date_to, "to"), limit=limit, offset=offset)
+        emit(page.to_dict())
+
+
+@click.group("import")
+def import_group() -> None:
+    """导入 (imports)."""
+
+
+@import_group.command("archive")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--user", required=True)
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
+              help="未导入行报告（CSV，默认：<文件名>.refused.csv）")
+@click.option("--date", default=None, help="今天的日期 YYYY-MM-DD（默认今天）")
+@pass_env
+def import_archive(env: Env, file: Path, user, report_path, date) -> None:
+    """历史档案补录：导入CSV文件（格式见 resources/examples/ARCHIVE_CSV.md）。"""
+    from registry_app.services.archive_import import ArchiveImport
+
+    def progress(phase: str, done: int, total: int) -> None:
+        click.echo(f"{'检查' if phase == 'check' else '写入'} {done}/{total}", err=True)
+
+    with handled():
+        ctx = env.context(user=user, date=date)
+        emit(ArchiveImport(ctx).run(file, progress=progress, report_path=report_path).to_dict())
+
+
+@click.command("stats")
+@click.argument("period")
+@click.option("--user", required=True)
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="另存为CSV（Excel可打开）")
+@pass_env
+def stats(env: Env, period, user, csv_path) -> None:
+    """统计报表：PERIOD 为 2026、2026-Q2 或 2026-06。"""
+    from registry_app.services.archive_import import write_report_atomic
+    from registry_app.services.statistics import Statistics
+
+    with handled():
+        report = Statistics(env.context(user=user)).report(period)
+        if csv_path:
+            write_report_atomic(csv_path, report.to_csv().encode("utf-8-sig"))
+        emit(report.to_dict())
+
+
+@click.group("correction")
+def correction() -> None:
+    """更正 (corrections): 登记员提出，负责人审批。"""
+
+
+def _changes(pairs: tuple[str, ...], changes_json: str | None) -> list[dict]:
+    out = []
+    if changes_json:
+        try:
+            data = json.loads(Path(changes_json).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise Refused([Issue("CHANGES_FILE_INVALID", f"无法读取更正文件：{exc}", "changes")]) from None
+        out.extend(data if isinstance(data, list) else [data])
+    for pair in pairs:
+        path, sep, value = pair.partition("=")
+        if not sep:
+            raise Refused([Issue("CORRECTION_MALFORMED", f"更正项应写作 路径=新值：{pair}", "changes")])
+        out.append({"path": path.strip(), "new": value})
+    return out
+
+
+@correction.command("propose")
+@click.argument("record_id", type=int)
+@click.option("--set", "pairs", multiple=True, help="路径=新值，例如 parties.1.name=张伟（可重复）")
+@click.option("--changes", "changes_json", default=None, help="JSON文件：[{\"path\": ..., \"new\": ...}]")
+@click.option("--reason", required=True)
+@click.option("--evidence", default="")
+@click.option("--user", required=True)
+@pass_env
+def correction_propose(env: Env, record_id, pairs, changes_json, reason, evidence, user) -> None:
+    from registry_app.services.corrections import Corrections
+
+    with handled():
+        ctx = env.context(user=user)
+        cid = Corrections(ctx).propose(record_id, _changes(pairs, changes_json), reason, evidence)
+        emit({"correction_id": cid, "status": "proposed"})
+
+
+@correction.command("approve")
+@click.argument("correction_id", type=int)
+@click.option("--note", default="")
+@click.option("--user", required=True)
+@pass_env
+def correction_approve(env: Env, correction_id, note, user) -> None:
+    from registry_app.services.corrections import Corrections
+
+    with handled():
+        emit(Corrections(env.context(user=user)).approve(correction_id, note).to_dict())
+
+
+@correction.command("reject")
+@click.argument("correction_id", type=int)
+@click.option("--note", required=True)
+@click.option("--user", required=True)
+@pass_env
+def correction_reject(env: Env, correction_id, note, user) -> None:
+    from registry_app.services.corrections import Corrections
+
+    with handled():
+        emit(Corrections(env.context(user=user)).reject(correction_id, note).to_dict())
+
+
+@correction.command("history")
+@click.argument("record_id", type=int)
+@click.option("--user", required=True)
+@pass_env
+def correction_history(env: Env, record_id, user) -> None:
+    from registry_app.services.corrections import Corrections
+
+    with handled():
+        emit({"corrections": [c.to_dict() for c in Corrections(env.context(user=user)).history(record_id)]})
+
+
+COMMANDS = [search, import_group, stats, correction]
+
