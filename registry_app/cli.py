@@ -108,13 +108,13 @@ def init(env: Env, office_code, office_name, admin_user, admin_name, foreign_cas
     if password is None:
         password = click.prompt("管理员密码", hide_input=True, confirmation_prompt=True, err=True)
     with handled():
-        if env.url:
-            raise RegistryError("init 仅用于本地加密数据库；PostgreSQL 请用 registry db init-url", code="INIT_URL")
-        db = initialise(OfficeSetup(office_code, office_name, env.passphrase(), admin_user,
+        passphrase = "" if env.url else env.passphrase()
+        db = initialise(OfficeSetup(office_code, office_name, passphrase, admin_user,
                                     admin_name or admin_user, password, handles_foreign_cases=foreign_cases),
-                        env.db_path)
+                        None if env.url else env.db_path, url=env.url)
         db.close()
-        emit({"created": str(env.db_path), "office_code": office_code, "admin": admin_user})
+        emit({"created": "database URL" if env.url else str(env.db_path), "office_code": office_code,
+              "admin": admin_user})
 
 
 @main.group("id")
@@ -231,10 +231,11 @@ def register_subcommands() -> None:
             main.add_command(command)
 
 
-register_subcommands()
-
 if __name__ == "__main__":
-    # Run through the package module so command modules and this entry share one `Env` class.
+    # Run as `python -m registry_app.cli`: hand over to the package module, so the command modules and
+    # the entry share one `main` and one `Env` (registering here too would half-load them twice).
     from registry_app.cli import main as package_main
 
     package_main()
+else:
+    register_subcommands()

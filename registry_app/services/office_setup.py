@@ -7,7 +7,7 @@ from pathlib import Path
 from registry_app.clock import Clock
 from registry_app.domain.office import validate_office_code
 from registry_app.domain.roles import Role
-from registry_app.errors import Issue, Refused
+from registry_app.errors import Issue, Refused, StorageError
 from registry_app.services import audit
 from registry_app.services.accounts import Accounts, password_issues
 from registry_app.services.context import AppContext
@@ -43,13 +43,23 @@ class OfficeSetup:
         return out
 
 
-def initialise(setup: OfficeSetup, path: Path, clock: Clock | None = None) -> Database:
-    """Create a new database at `path`; refuses to overwrite an existing one."""
-    issues = setup.issues()
+def initialise(setup: OfficeSetup, path: Path | None, clock: Clock | None = None, url: str | None = None) -> Database:
+    """Create a new office database: the encrypted file at `path`, or an empty PostgreSQL database
+    given by `url` (multi-counter office; the passphrase then protects nothing and is not checked).
+    Refuses to overwrite an existing file or an initialised server database."""
+    issues = [i for i in setup.issues() if not (url and i.field == "passphrase")]
     if issues:
         raise Refused(issues)
     clock = clock or Clock()
-    db = open_database(sqlcipher_url(path, setup.passphrase), must_exist=False)
+    if url:
+        db = open_database(url)
+        from registry_app.storage.migrate import current_revision
+
+        if current_revision(db) is not None:
+            db.close()
+            raise StorageError("该数据库已初始化，不会覆盖", code="DB_EXISTS")
+    else:
+        db = open_database(sqlcipher_url(path, setup.passphrase), must_exist=False)
     try:
         upgrade(db)
         ctx = AppContext(db=db, clock=clock)
@@ -66,7 +76,8 @@ def initialise(setup: OfficeSetup, path: Path, clock: Clock | None = None) -> Da
                          username=admin.username, role=Role.ADMIN.value)
     except Exception:
         db.close()
-        for suffix in ("", "-wal", "-shm", ".lock"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        if path is not None and not url:
+            for suffix in ("", "-wal", "-shm", ".lock"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
         raise
     return db

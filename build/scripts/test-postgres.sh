@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Start a throwaway PostgreSQL server for the multi-counter tests and print its URL.
+# Usage: eval "$(bash build/scripts/test-postgres.sh start DIR)"; ...; bash build/scripts/test-postgres.sh stop DIR
+set -euo pipefail
+action="$1"; dir="$2"
+bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  echo "# PostgreSQL server binaries not found: PostgreSQL tests will be skipped" >&2
+  exit 0
+fi
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+port="${REGISTRY_TEST_PG_PORT:-54329}"
+case "$action" in
+  start)
+    mkdir -p "$dir"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
+    as_owner "$bin/initdb" -D "$dir/data" -A trust -U registry -E UTF8 --locale=C.UTF-8 >/dev/null
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    echo "export REGISTRY_TEST_PG_URL='postgresql+psycopg://registry@127.0.0.1:$port/postgres'"
+    ;;
+  stop)
+    [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+    ;;
+esac
