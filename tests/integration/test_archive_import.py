@@ -271,7 +271,7 @@ def test_refused_report_can_be_fixed_and_imported_again(clerk_ctx, db, tmp_path)
     src = write_csv(tmp_path / "a.csv", [row(party2_name="")])
     first = ArchiveImport(clerk_ctx).run(src)
     assert first.refused == 1
-    fixed = Path(first.report_path).read_text(encoding="utf-8-sig").replace(",1985-J-0001", ",1985-J-0001")
+    fixed = Path(first.report_path).read_text(encoding="utf-8-sig")
     lines = list(csv.reader(io.StringIO(fixed)))
     header = lines[0]
     lines[1][header.index("party2_name")] = "李秀英"
