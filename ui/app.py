@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QApplication, QDialog
 from registry_app.paths import default_db_path
 from registry_app.resources import resources_dir
 from registry_app.services.context import AppContext
-from registry_app.services.workspace import database_exists
+from registry_app.errors import RegistryError
+from registry_app.services.office_admin import recall_passphrase
+from registry_app.services.workspace import database_exists, open_workspace
 from ui.login import ChangePasswordDialog, LoginDialog, UnlockDialog
 from ui.main_window import AppState, MainWindow
 from ui.prompts import Prompter
@@ -69,6 +71,17 @@ def sign_in(ctx: AppContext, username: str = "", locked: bool = False, parent=No
     return True
 
 
+def _unlock_from_keyring(db_path: Path) -> AppContext | None:
+    """Open with the passphrase the administrator chose to keep in the OS keyring, if any."""
+    passphrase = recall_passphrase(db_path)
+    if not passphrase:
+        return None
+    try:
+        return open_workspace(db_path, passphrase)
+    except RegistryError:
+        return None  # changed passphrase or locked database: ask as usual, with the message
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="registry-app", description="婚姻收养登记系统")
     parser.add_argument("--db", type=Path, default=None, help="数据库文件")
@@ -81,10 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         ctx = wizard.context
     else:
-        unlock = UnlockDialog(db_path)
-        if unlock.exec() != QDialog.DialogCode.Accepted:
-            return 1
-        ctx = unlock.context
+        ctx = _unlock_from_keyring(db_path)
+        if ctx is None:
+            unlock = UnlockDialog(db_path)
+            if unlock.exec() != QDialog.DialogCode.Accepted:
+                return 1
+            ctx = unlock.context
     if not sign_in(ctx):
         ctx.db.close()
         return 1

@@ -53,7 +53,7 @@ class HolidaySchedules:
     def years(self) -> list[dict]:
         with self.ctx.db.read() as s:
             cal = calendar_in_force(s)
-        return [{"year": y, "source": cal.source(y)} for y in cal.years()]
+        return [{"year": y, "source": cal.schedule(y).source} for y in cal.years()]
 
     def divorce_deadlines(self, received: dt.date) -> DivorceDeadlines:
         with self.ctx.db.read() as s:

@@ -40,3 +40,15 @@ def office_settings(ctx: AppContext) -> OfficeSettings:
 
 def close_workspace(ctx: AppContext) -> None:
     ctx.db.close()
+
+
+def passphrase_opens(path: Path, passphrase: str) -> bool:
+    """Check a passphrase against the file without taking the client's exclusive lock."""
+    from registry_app.errors import WrongPassphrase
+
+    try:
+        db = open_database(sqlcipher_url(path, passphrase), exclusive=False)
+    except WrongPassphrase:
+        return False
+    db.close()
+    return True

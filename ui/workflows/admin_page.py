@@ -1,0 +1,293 @@
+"""系统管理: users, office settings, holiday schedules, the audit check, the keyring unlock.
+Only collects and shows: every rule and permission is in the services."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from registry_app.domain.roles import Permission, Role, can
+from registry_app.errors import RegistryError
+from registry_app.services.accounts import Accounts, UserInfo
+from registry_app.services.audit import verify_chain
+from registry_app.services.calendar import HolidaySchedules
+from registry_app.services.office_admin import OfficeAdmin, remember_passphrase
+from registry_app.services.workspace import passphrase_opens
+from ui.main_window import register_page
+from ui.pages import PageBase
+
+USER_COLUMNS = ("用户名", "姓名", "角色", "状态", "锁定至")
+
+
+class UsersModel(QAbstractTableModel):
+    def __init__(self, users: list[UserInfo] | None = None):
+        super().__init__()
+        self.users = users or []
+
+    def set_users(self, users: list[UserInfo]) -> None:
+        self.beginResetModel()
+        self.users = users
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.users)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(USER_COLUMNS)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        u = self.users[index.row()]
+        values = (u.username, u.display_name, Role(u.role).zh,
+                  "已停用" if u.disabled else ("须改密码" if u.must_change_password else "正常"),
+                  (u.locked_until or "")[:16].replace("T", " "))
+        return values[index.column()]
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return USER_COLUMNS[section]
+        return None
+
+
+class AdminPage(PageBase):
+    title = "系统管理"
+
+    def __init__(self, state, parent=None,
+                 choose_file: Callable[[str, str], str] | None = None,
+                 ask_text: Callable[[str, str, bool], str | None] | None = None):
+        super().__init__(state, parent)
+        self.choose_file = choose_file or (lambda title, filt: QFileDialog.getOpenFileName(self, title, "", filt)[0])
+        self.ask_text = ask_text or self._ask_text
+        self.message = QLabel()
+        self.message.setObjectName("notice")
+        self.message.setWordWrap(True)
+        self.tabs = QTabWidget()
+        self.layout_.addWidget(self.tabs, 1)
+        self.layout_.addWidget(self.message)
+        role = state.ctx.user.role if state.ctx.user else None
+        if role is None or not can(role, Permission.MANAGE_USERS):
+            self.tabs.addTab(QLabel(self.tr("系统管理仅供系统管理员使用。")), self.tr("说明"))
+            return
+        self._build_users()
+        self._build_settings()
+        self._build_calendar()
+        self._build_audit()
+
+    # --- users ----------------------------------------------------------------------------------
+    def _build_users(self) -> None:
+        tab = QWidget()
+        v = QVBoxLayout(tab)
+        self.users_model = UsersModel()
+        self.users_view = QTableView()
+        self.users_view.setModel(self.users_model)
+        self.users_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.users_view.horizontalHeader().setStretchLastSection(True)
+        v.addWidget(self.users_view, 1)
+        form = QHBoxLayout()
+        self.new_username = QLineEdit(placeholderText=self.tr("用户名"))
+        self.new_name = QLineEdit(placeholderText=self.tr("姓名"))
+        self.new_role = QComboBox()
+        for r in Role:
+            self.new_role.addItem(r.zh, r.value)
+        self.new_password = QLineEdit(placeholderText=self.tr("初始密码（至少10位，含字母和数字）"))
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        add = QPushButton(self.tr("添加用户"))
+        add.clicked.connect(self.add_user)
+        for w in (self.new_username, self.new_name, self.new_role, self.new_password, add):
+            form.addWidget(w)
+        v.addLayout(form)
+        actions = QHBoxLayout()
+        for text, slot in ((self.tr("停用"), lambda: self.set_disabled(True)),
+                           (self.tr("启用"), lambda: self.set_disabled(False)),
+                           (self.tr("重置密码"), self.reset_password)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            actions.addWidget(b)
+        actions.addStretch(1)
+        v.addLayout(actions)
+        self.tabs.addTab(tab, self.tr("用户"))
+
+    def refresh_users(self) -> None:
+        self.users_model.set_users(Accounts(self.state.ctx).list())
+
+    def _selected_username(self) -> str | None:
+        rows = self.users_view.selectionModel().selectedRows()
+        return self.users_model.users[rows[0].row()].username if rows else None
+
+    def _run(self, fn, done: str) -> bool:
+        try:
+            fn()
+        except RegistryError as exc:
+            self.message.setText(exc.message)
+            return False
+        self.message.setText(done)
+        return True
+
+    def add_user(self) -> None:
+        ok = self._run(lambda: Accounts(self.state.ctx).add(self.new_username.text().strip(), self.new_name.text().strip(),
+                                                           self.new_role.currentData(), self.new_password.text()),
+                       self.tr("已添加用户，首次登录须修改密码。"))
+        if ok:
+            for w in (self.new_username, self.new_name, self.new_password):
+                w.clear()
+        self.refresh_users()
+
+    def set_disabled(self, disabled: bool) -> None:
+        name = self._selected_username()
+        if not name:
+            self.message.setText(self.tr("请先选择用户"))
+            return
+        reason = ""
+        if disabled:
+            reason = self.ask_text(self.tr("停用用户"), self.tr("停用原因"), False) or ""
+        self._run(lambda: Accounts(self.state.ctx).set_disabled(name, disabled, reason),
+                  self.tr("已停用") if disabled else self.tr("已启用"))
+        self.refresh_users()
+
+    def reset_password(self) -> None:
+        name = self._selected_username()
+        if not name:
+            self.message.setText(self.tr("请先选择用户"))
+            return
+        password = self.ask_text(self.tr("重置密码"), self.tr("新的初始密码"), True)
+        if password:
+            self._run(lambda: Accounts(self.state.ctx).reset_password(name, password),
+                      self.tr("密码已重置，该用户下次登录须修改密码。"))
+            self.refresh_users()
+
+    # --- settings -------------------------------------------------------------------------------
+    def _build_settings(self) -> None:
+        tab = QWidget()
+        form = QFormLayout(tab)
+        s = OfficeAdmin(self.state.ctx).settings()
+        self.s_name = QLineEdit(s.office_name)
+        self.s_foreign = QCheckBox(self.tr("办理涉外、涉港澳台及华侨婚姻登记（省级指定）"))
+        self.s_foreign.setChecked(s.handles_foreign_cases)
+        self.s_adoption = QCheckBox(self.tr("办理收养登记"))
+        self.s_adoption.setChecked(s.handles_adoption)
+        self.s_scope = QLineEdit(s.numbering_scope)
+        self.s_scope.setPlaceholderText(self.tr("留空则用本机关代码（证书字号归属待核实）"))
+        self.s_idle = QSpinBox(minimum=1, maximum=120, value=s.idle_lock_minutes, suffix=self.tr(" 分钟"))
+        self.s_fails = QSpinBox(minimum=3, maximum=20, value=s.max_failed_logins, suffix=self.tr(" 次"))
+        self.s_lockout = QSpinBox(minimum=1, maximum=1440, value=s.lockout_minutes, suffix=self.tr(" 分钟"))
+        self.s_refage = QSpinBox(minimum=1, maximum=365, value=s.reference_max_age_days, suffix=self.tr(" 天"))
+        form.addRow(self.tr("登记机关名称"), self.s_name)
+        form.addRow(self.tr("行政区划代码"), QLabel(s.office_code))
+        form.addRow("", self.s_foreign)
+        form.addRow("", self.s_adoption)
+        form.addRow(self.tr("证书字号编号范围代码"), self.s_scope)
+        form.addRow(self.tr("无操作自动锁屏"), self.s_idle)
+        form.addRow(self.tr("登录失败锁定阈值"), self.s_fails)
+        form.addRow(self.tr("锁定时长"), self.s_lockout)
+        form.addRow(self.tr("省级比对数据过期提醒"), self.s_refage)
+        save = QPushButton(self.tr("保存设置"))
+        save.clicked.connect(self.save_settings)
+        form.addRow("", save)
+        self.keyring_box = QPushButton(self.tr("在本机系统钥匙串中保存数据库口令（开机免输口令）"))
+        self.keyring_box.clicked.connect(self.store_passphrase)
+        form.addRow("", self.keyring_box)
+        self.tabs.addTab(tab, self.tr("办公设置"))
+
+    def save_settings(self) -> None:
+        changes = {"office_name": self.s_name.text().strip(), "handles_foreign_cases": self.s_foreign.isChecked(),
+                   "handles_adoption": self.s_adoption.isChecked(), "numbering_scope": self.s_scope.text().strip(),
+                   "idle_lock_minutes": self.s_idle.value(), "max_failed_logins": self.s_fails.value(),
+                   "lockout_minutes": self.s_lockout.value(), "reference_max_age_days": self.s_refage.value()}
+        self._run(lambda: OfficeAdmin(self.state.ctx).update(changes), self.tr("设置已保存"))
+
+    def store_passphrase(self) -> None:
+        path = self.state.ctx.db.path
+        if path is None:
+            self.message.setText(self.tr("本机数据库才需要口令"))
+            return
+        passphrase = self.ask_text(self.tr("保存数据库口令"), self.tr("请输入数据库口令以确认"), True)
+        if not passphrase:
+            return
+        if not passphrase_opens(Path(path), passphrase):
+            self.message.setText(self.tr("口令不正确"))
+            return
+        if not remember_passphrase(Path(path), passphrase):
+            self.message.setText(self.tr("本机没有可用的系统钥匙串，仍需每次输入口令"))
+            return
+        self._run(lambda: OfficeAdmin(self.state.ctx).update({"keyring_unlock": True}),
+                  self.tr("口令已保存到本机系统钥匙串"))
+
+    # --- calendar -------------------------------------------------------------------------------
+    def _build_calendar(self) -> None:
+        tab = QWidget()
+        v = QVBoxLayout(tab)
+        self.years_label = QLabel()
+        self.years_label.setWordWrap(True)
+        v.addWidget(self.years_label)
+        imp = QPushButton(self.tr("导入节假日安排文件（JSON 或 CSV）"))
+        imp.clicked.connect(self.import_calendar)
+        v.addWidget(imp)
+        v.addStretch(1)
+        self.tabs.addTab(tab, self.tr("节假日安排"))
+
+    def refresh_years(self) -> None:
+        years = HolidaySchedules(self.state.ctx).years()
+        recent = [f"{y['year']}年（{y['source']}）" for y in years[-4:]]
+        self.years_label.setText(self.tr("已载入的年度：") + "、".join(recent) +
+                                 self.tr("\n期限落在未载入年度的离婚申请将被拒绝计算，请在国务院公布次年安排后及时导入。"))
+
+    def import_calendar(self) -> None:
+        path = self.choose_file(self.tr("选择节假日安排文件"), "节假日安排 (*.json *.csv)")
+        if not path:
+            return
+        data = Path(path).read_bytes()
+        self._run(lambda: HolidaySchedules(self.state.ctx).import_file(data, Path(path).name),
+                  self.tr("已导入") + Path(path).name)
+        self.refresh_years()
+
+    # --- audit ----------------------------------------------------------------------------------
+    def _build_audit(self) -> None:
+        tab = QWidget()
+        v = QVBoxLayout(tab)
+        self.audit_result = QLabel(self.tr("审计日志逐条哈希链接，任何修改或删除都会被发现。"))
+        self.audit_result.setWordWrap(True)
+        check = QPushButton(self.tr("核验审计链"))
+        check.clicked.connect(self.verify_audit)
+        v.addWidget(self.audit_result)
+        v.addWidget(check)
+        v.addStretch(1)
+        self.tabs.addTab(tab, self.tr("审计"))
+
+    def verify_audit(self) -> None:
+        report = verify_chain(self.state.ctx)
+        if report.ok:
+            self.audit_result.setText(self.tr("审计链完整：共核验 %n 条记录。", "", report.checked))
+        else:
+            self.audit_result.setText(self.tr("审计链断裂：") + report.problem)
+
+    def on_shown(self) -> None:
+        if hasattr(self, "users_model"):
+            self.refresh_users()
+            self.refresh_years()
+
+    @staticmethod
+    def _ask_text(title: str, label: str, secret: bool) -> str | None:
+        mode = QLineEdit.EchoMode.Password if secret else QLineEdit.EchoMode.Normal
+        text, ok = QInputDialog.getText(None, title, label, mode)
+        return text if ok else None
+
+
+register_page("admin", "系统管理", lambda state: AdminPage(state))
