@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from registry_app.services.calendar import coverage_warning
 from registry_app.services.context import AppContext
 from registry_app.services.workspace import office_settings
 from ui.pages import NotYetAvailablePage, PageBase
@@ -111,6 +112,10 @@ class MainWindow(QMainWindow):
         who = f"{user.display_name}（{user.role.zh}）" if user else ""
         self.status_user = QLabel(f"{settings.office_name}  {settings.office_code}    {who}")
         self.statusBar().addPermanentWidget(self.status_user)
+        self.calendar_warning = QLabel()
+        self.calendar_warning.setObjectName("fieldError")
+        self.statusBar().addWidget(self.calendar_warning, 1)
+        self.refresh_warnings()
         self.nav.setCurrentRow(0)
         self.resize(1200, 780)
         # idle lock
@@ -123,6 +128,15 @@ class MainWindow(QMainWindow):
         self.idle_timer.setInterval(15_000)
         self.idle_timer.timeout.connect(self._check_idle)
         self.idle_timer.start()
+        self.hourly = QTimer(self)  # the date changes while the client stays open all day
+        self.hourly.setInterval(3_600_000)
+        self.hourly.timeout.connect(self.refresh_warnings)
+        self.hourly.start()
+
+    def refresh_warnings(self) -> None:
+        warning = coverage_warning(self.state.ctx)
+        self.calendar_warning.setText(warning or "")
+        self.calendar_warning.setVisible(bool(warning))
 
     def page(self, key: str) -> PageBase:
         return self.pages[key]

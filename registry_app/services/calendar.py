@@ -58,3 +58,22 @@ class HolidaySchedules:
     def divorce_deadlines(self, received: dt.date) -> DivorceDeadlines:
         with self.ctx.db.read() as s:
             return divorce_deadlines(received, calendar_in_force(s))
+
+
+# A divorce deadline can lie up to about 75 days after receipt (two 30-day periods plus holiday rolls).
+LOOKAHEAD_DAYS = 75
+
+
+def coverage_warning(ctx: AppContext) -> str | None:
+    """A warning for the counter when deadlines of applications received today could fall in a year
+    whose State Council schedule is not loaded yet."""
+    today = ctx.clock.today()
+    with ctx.db.read() as s:
+        cal = calendar_in_force(s)
+    horizon = today + dt.timedelta(days=LOOKAHEAD_DAYS)
+    missing = [y for y in range(today.year, horizon.year + 1) if not cal.has_year(y)]
+    if not missing:
+        return None
+    years = "、".join(str(y) for y in missing)
+    return (f"未载入{years}年的国务院节假日安排：期限落入该年度的离婚申请无法计算期限。"
+            f"请系统管理员在国务院公布后导入（系统管理 → 节假日安排）。")

@@ -108,3 +108,14 @@ def test_idle_lock_fires_after_the_configured_time(qtbot, clerk_ctx):
     window.idle.last_input -= 1
     with qtbot.waitSignal(window.lock_requested, timeout=2000):
         window._check_idle()
+
+
+def test_status_bar_warns_when_next_years_holidays_are_missing(qtbot, clerk_ctx, clock):
+    import datetime as dt
+
+    window = MainWindow(AppState(ctx=clerk_ctx, prompter=RecordingPrompter()))
+    qtbot.addWidget(window)
+    assert window.calendar_warning.isHidden()  # 15 June 2026: deadlines stay in 2026
+    clock.set(dt.date(2026, 11, 23))
+    window.refresh_warnings()
+    assert not window.calendar_warning.isHidden() and "2027" in window.calendar_warning.text()
