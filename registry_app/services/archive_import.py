@@ -16,7 +16,6 @@ import datetime as dt
 import io
 import os
 import re
-import secrets
 import unicodedata
 import uuid
 from collections import defaultdict
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Session
 from registry_app.domain.ids import IdType, InvalidIdNumber, parse_resident_id
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
+from registry_app.fsutil import write_atomic
 from registry_app.errors import Issue, Refused, StorageError
 from registry_app.services import audit
 from registry_app.services.context import AppContext
@@ -251,22 +251,11 @@ class _Refusal:
 
 
 def write_report_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same directory (owner-only from the start), fsync, rename."""
-    directory = path.parent if str(path.parent) else Path(".")
-    tmp = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    """The refusal report, written crash-safe and owner-only (it echoes the clerk's rows)."""
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"无法写入导入报告{path.name}：{exc.strerror}", code="REPORT_WRITE_FAILED") from exc
+        write_atomic(path, data)
+    except StorageError as exc:
+        raise StorageError(f"无法写入导入报告{Path(path).name}：{exc.message}", code="REPORT_WRITE_FAILED") from exc
 
 
 class ArchiveImport:
