@@ -119,3 +119,12 @@ def test_status_bar_warns_when_next_years_holidays_are_missing(qtbot, clerk_ctx,
     clock.set(dt.date(2026, 11, 23))
     window.refresh_warnings()
     assert not window.calendar_warning.isHidden() and "2027" in window.calendar_warning.text()
+
+
+def test_administrator_opens_on_the_administration_page(qtbot, admin_ctx, clerk_ctx):
+    admin_window = MainWindow(AppState(ctx=admin_ctx, prompter=RecordingPrompter()))
+    qtbot.addWidget(admin_window)
+    assert admin_window.stack.currentWidget() is admin_window.page("admin")
+    clerk_window = MainWindow(AppState(ctx=clerk_ctx, prompter=RecordingPrompter()))
+    qtbot.addWidget(clerk_window)
+    assert clerk_window.stack.currentWidget() is clerk_window.page("marriage")
