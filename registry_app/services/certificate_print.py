@@ -92,7 +92,7 @@ class CertificatePrinting:
                on_blank: bool = False, approved_by: str | None = None) -> bytes:
         """Render a record's certificate (each holder's booklet one page) or its review form. A print of
         the certificate after the first is a numbered copy and needs a supervisor."""
-        user = self.ctx.require(Permission.PRINT)
+        self.ctx.require(Permission.PRINT)
         with self.ctx.db.write() as s:
             if kind == "form":
                 pdf = self._form(s, record_id)
@@ -104,18 +104,46 @@ class CertificatePrinting:
                 if len(views) > 1 else render_certificate(views[0], calibration=self._calibration(s, calibration),
                                                           on_blank=on_blank)
             if not on_blank:
-                copies = s.execute(select(func.count()).select_from(PrintJob)
-                                   .where(PrintJob.certificate_id == cert.id)).scalar()
-                if copies >= 1 and not approved_by:
-                    raise PermissionDenied("补打证书须经负责人批准", code="REPRINT_NEEDS_SUPERVISOR")
-                if copies >= 1 and self.ctx.user.role.value != "supervisor" and approved_by == user.username:
-                    raise PermissionDenied("不能自行批准补打", code="REPRINT_NEEDS_SUPERVISOR")
-                s.add(PrintJob(certificate_id=cert.id, copy_no=copies + 1, blank_serial=cert.blank_serial,
-                               printed_by=user.username, approved_by=approved_by, printed_at=self.ctx.clock.now()))
-                cert.print_count = copies + 1
+                self.log_print(s, cert, approved_by)
             audit.record(self.ctx, s, "certificate.rendered", "certificate", cert.number,
                          {"on_blank": on_blank, "calibration": calibration})
             return pdf
+
+    def log_print(self, s, cert: Certificate, approved_by: str | None = None) -> int:
+        """Log one print of `cert` in the caller's transaction and return its copy number. The first
+        print is copy 1; any later one is a reprint that needs a supervisor (never self-approved by a
+        non-supervisor)."""
+        user = self.ctx.require(Permission.PRINT)
+        copies = s.execute(select(func.count()).select_from(PrintJob)
+                           .where(PrintJob.certificate_id == cert.id)).scalar()
+        if copies >= 1 and not approved_by:
+            raise PermissionDenied("补打证书须经负责人批准", code="REPRINT_NEEDS_SUPERVISOR")
+        if copies >= 1 and self.ctx.user.role.value != "supervisor" and approved_by == user.username:
+            raise PermissionDenied("不能自行批准补打", code="REPRINT_NEEDS_SUPERVISOR")
+        s.add(PrintJob(certificate_id=cert.id, copy_no=copies + 1, blank_serial=cert.blank_serial,
+                       printed_by=user.username, approved_by=approved_by, printed_at=self.ctx.clock.now()))
+        cert.print_count = copies + 1
+        return copies + 1
+
+    def preview(self, record_id: int, *, calibration: str | None = None, on_blank: bool = False) -> bytes:
+        """The certificate as it would print, for the screen: not a print, so nothing is logged as a
+        copy; the view of the holders' data is audited."""
+        self.ctx.require(Permission.PRINT)
+        with self.ctx.db.write() as s:
+            rec, cert = self._certificate(s, record_id)
+            views = self._views(s, rec, cert)
+            pdf = render_many(views, calibration=self._calibration(s, calibration), on_blank=on_blank)
+            audit.record(self.ctx, s, "certificate.previewed", "certificate", cert.number,
+                         {"on_blank": on_blank, "calibration": calibration})
+            return pdf
+
+    def reprint_needed(self, record_id: int) -> bool:
+        """Has the record's valid certificate been printed already (so the next print is a reprint)?"""
+        self.ctx.require(Permission.PRINT)
+        with self.ctx.db.read() as s:
+            _rec, cert = self._certificate(s, record_id)
+            return bool(s.execute(select(func.count()).select_from(PrintJob)
+                                  .where(PrintJob.certificate_id == cert.id)).scalar())
 
     def _form(self, s, record_id: int) -> bytes:
         rec = s.get(Record, record_id)
