@@ -32,4 +32,79 @@ def register(env: Env, input_path: Path, user: str, date: str | None) -> None:
         emit(MarriageService(ctx).register_case(case).to_dict())
 
 
+@marriage.command("reissue")
+@click.argument("record_id", type=int, required=False)
+@click.option("--certificate-no", default=None, help="原证书字号（代替记录号）")
+@click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
+@click.option("--user", required=True)
+@click.option("--date", default=None, help="补发日期 YYYY-MM-DD（默认今天）")
+@pass_env
+def reissue(env: Env, record_id: int | None, certificate_no: str | None, input_path: Path, user: str,
+            date: str | None) -> None:
+    """Reissue (补领) a marriage or divorce certificate: a BJ or BL number, the old certificate replaced."""
+    from registry_app.errors import Issue, Refused
+    from registry_app.services.marriage_archive import MarriageArchive
+
+    with handled():
+        if (record_id is None) == (certificate_no is None):
+            raise Refused([Issue("RECORD_OR_CERTIFICATE_REQUIRED", "须给出记录号或原证书字号（二者取一）", "record_id")])
+        request = read_case(input_path)
+        ctx = env.context(date=date, user=user)
+        ref = record_id if record_id is not None else certificate_no
+        emit(MarriageArchive(ctx).reissue(ref, request).to_dict())
+
+
+@marriage.command("annotate")
+@click.argument("record_id", type=int)
+@click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
+@click.option("--user", required=True)
+@click.option("--date", default=None, help="备注日期 YYYY-MM-DD（默认今天）")
+@pass_env
+def annotate(env: Env, record_id: int, input_path: Path, user: str, date: str | None) -> None:
+    """Annotate a court judgment (marriage invalid or revoked) on a record. Supervisor only."""
+    from registry_app.services.marriage_archive import MarriageArchive
+
+    with handled():
+        judgment = read_case(input_path)
+        emit(MarriageArchive(env.context(date=date, user=user)).annotate_judgment(record_id, judgment))
+
+
+@marriage.command("void")
+@click.argument("certificate_no")
+@click.option("--reason", required=True)
+@click.option("--no-reissue-number", is_flag=True, help="只作废，不补发新字号")
+@click.option("--blank-serial", default=None, help="补发新字号所用空白证书印制号")
+@click.option("--user", required=True)
+@click.option("--date", default=None)
+@pass_env
+def void(env: Env, certificate_no: str, reason: str, no_reissue_number: bool, blank_serial: str | None, user: str,
+         date: str | None) -> None:
+    """Void an issued certificate; while the record is in force the next number replaces it. Supervisor only."""
+    from registry_app.services.marriage_archive import MarriageArchive
+
+    with handled():
+        emit(MarriageArchive(env.context(date=date, user=user)).void_certificate(
+            certificate_no, reason, reissue_number=not no_reissue_number, blank_serial=blank_serial))
+
+
+@marriage.command("proof")
+@click.argument("id_number")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True)
+@click.option("--name", default=None, help="姓名（档案中无记录时用于无记录证明）")
+@click.option("--purpose", default="", help="证明用途")
+@click.option("--user", required=True)
+@click.option("--date", default=None)
+@pass_env
+def proof(env: Env, id_number: str, out: Path, name: str | None, purpose: str, user: str, date: str | None) -> None:
+    """Write the marriage registration record proof (婚姻登记记录证明) PDF for a person."""
+    from registry_app.fsutil import write_atomic
+    from registry_app.services.marriage_archive import MarriageArchive
+
+    with handled():
+        person = {"id_number": id_number, "name": name} if name else id_number
+        pdf = MarriageArchive(env.context(date=date, user=user)).record_proof(person, purpose=purpose)
+        write_atomic(out, pdf)
+        emit({"id_number": id_number, "out": str(out), "bytes": len(pdf)})
+
+
 COMMANDS = [marriage]
