@@ -1,6 +1,7 @@
 """`registry certificate render|verify`."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,8 @@ def certificate() -> None:
 @click.option("--kind", type=click.Choice(["certificate", "form"]), default="certificate")
 @click.option("--calibration", default=None)
 @click.option("--on-blank", is_flag=True, help="在空白纸上预览证书外框")
-@click.option("--approved-by", default=None, help="补打时批准的负责人")
+@click.option("--approved-by", default=None,
+              help="补打时批准的负责人（其密码取自 REGISTRY_APPROVER_PASSWORD 或提示输入）")
 @click.option("--user", required=True)
 @pass_env
 def render(env: Env, record_id, out: Path, kind, calibration, on_blank, approved_by, user) -> None:
@@ -28,8 +30,13 @@ def render(env: Env, record_id, out: Path, kind, calibration, on_blank, approved
     from registry_app.services.certificate_print import CertificatePrinting
 
     with handled():
-        pdf = CertificatePrinting(env.context(user=user)).render(record_id, kind, calibration=calibration,
-                                                                 on_blank=on_blank, approved_by=approved_by)
+        ctx = env.context(user=user)
+        approver_password = None
+        if approved_by and approved_by != user:
+            approver_password = os.environ.get("REGISTRY_APPROVER_PASSWORD") or click.prompt(
+                f"{approved_by} 的密码（批准补打）", hide_input=True, err=True)
+        pdf = CertificatePrinting(ctx).render(record_id, kind, calibration=calibration, on_blank=on_blank,
+                                              approved_by=approved_by, approver_password=approver_password)
         write_atomic(out, pdf)
         emit({"record_id": record_id, "out": str(out), "bytes": len(pdf)})
 

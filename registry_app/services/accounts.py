@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from registry_app.domain.roles import Permission, Role
-from registry_app.errors import AuthenticationFailed, Issue, NotFound, Refused, RegistryError
+from registry_app.errors import AuthenticationFailed, Issue, NotFound, PermissionDenied, Refused, RegistryError
 from registry_app.services import audit
 from registry_app.services.context import AppContext, CurrentUser
 from registry_app.services.settings import load_settings
@@ -177,6 +177,24 @@ class Accounts:
                     return _current(u)
         # Raised after commit so the failure count and its audit entry are kept.
         raise failure
+
+    def check_approver(self, session, username: str | None, password: str | None, permission: Permission) -> User:
+        """A second person's approval given at the counter (four eyes): their password is checked and
+        their role must carry `permission`. Used inside the approved operation's own transaction."""
+        u = session.execute(select(User).where(User.username == (username or ""))).scalar_one_or_none()
+        ok = False
+        if u is not None and not u.disabled and password:
+            try:
+                ok = _hasher.verify(u.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                ok = False
+        if not ok:
+            raise PermissionDenied("批准人用户名或密码错误", code="APPROVER_INVALID")
+        from registry_app.domain.roles import can
+
+        if not can(u.role, permission):
+            raise PermissionDenied(f"{u.display_name}无权批准此操作（{permission.zh}）", code="NOT_A_SUPERVISOR")
+        return u
 
     def change_password(self, user: CurrentUser, old_password: str, new_password: str) -> CurrentUser:
         issues = password_issues(new_password, user.username)

@@ -21,7 +21,8 @@ from registry_app.certificates import (
 )
 from registry_app.certificates import forms
 from registry_app.domain.parties import PRIOR_STATUSES
-from registry_app.domain.roles import Permission
+from registry_app.domain.roles import Permission, can
+from registry_app.services.accounts import Accounts
 from registry_app.errors import NotFound, PermissionDenied, RegistryError
 from registry_app.services import audit
 from registry_app.services.context import AppContext
@@ -89,7 +90,8 @@ class CertificatePrinting:
         return Calibration(row.name, row.dx_mm, row.dy_mm, row.scale)
 
     def render(self, record_id: int, kind: str = "certificate", *, calibration: str | None = None,
-               on_blank: bool = False, approved_by: str | None = None) -> bytes:
+               on_blank: bool = False, approved_by: str | None = None,
+               approver_password: str | None = None) -> bytes:
         """Render a record's certificate (each holder's booklet one page) or its review form. A print of
         the certificate after the first is a numbered copy and needs a supervisor."""
         self.ctx.require(Permission.PRINT)
@@ -104,24 +106,35 @@ class CertificatePrinting:
                 if len(views) > 1 else render_certificate(views[0], calibration=self._calibration(s, calibration),
                                                           on_blank=on_blank)
             if not on_blank:
-                self.log_print(s, cert, approved_by)
+                self.log_print(s, cert, approved_by, approver_password)
             audit.record(self.ctx, s, "certificate.rendered", "certificate", cert.number,
                          {"on_blank": on_blank, "calibration": calibration})
             return pdf
 
-    def log_print(self, s, cert: Certificate, approved_by: str | None = None) -> int:
+    def log_print(self, s, cert: Certificate, approved_by: str | None = None,
+                  approver_password: str | None = None) -> int:
         """Log one print of `cert` in the caller's transaction and return its copy number. The first
-        print is copy 1; any later one is a reprint that needs a supervisor (never self-approved by a
-        non-supervisor)."""
+        print is copy 1; any later one is a reprint approved by a supervisor: the supervisor printing it
+        themselves, or one who confirms with their own password here (checked in this service, so the
+        command line and any caller get the same four-eyes rule as the page)."""
         user = self.ctx.require(Permission.PRINT)
         copies = s.execute(select(func.count()).select_from(PrintJob)
                            .where(PrintJob.certificate_id == cert.id)).scalar()
-        if copies >= 1 and not approved_by:
-            raise PermissionDenied("补打证书须经负责人批准", code="REPRINT_NEEDS_SUPERVISOR")
-        if copies >= 1 and self.ctx.user.role.value != "supervisor" and approved_by == user.username:
-            raise PermissionDenied("不能自行批准补打", code="REPRINT_NEEDS_SUPERVISOR")
+        approver = None
+        if copies >= 1:
+            if can(user.role, Permission.APPROVE_REPRINT) and approved_by in (None, user.username):
+                approver = user.username
+            elif not approved_by:
+                raise PermissionDenied("补打证书须经负责人批准", code="REPRINT_NEEDS_SUPERVISOR")
+            elif approved_by == user.username:
+                raise PermissionDenied("不能自行批准补打", code="REPRINT_NEEDS_SUPERVISOR")
+            else:
+                approver = Accounts(self.ctx).check_approver(s, approved_by, approver_password,
+                                                             Permission.APPROVE_REPRINT).username
+            audit.record(self.ctx, s, "certificate.reprint_approved", "certificate", cert.number,
+                         {"approved_by": approver, "copy_no": copies + 1})
         s.add(PrintJob(certificate_id=cert.id, copy_no=copies + 1, blank_serial=cert.blank_serial,
-                       printed_by=user.username, approved_by=approved_by, printed_at=self.ctx.clock.now()))
+                       printed_by=user.username, approved_by=approver, printed_at=self.ctx.clock.now()))
         cert.print_count = copies + 1
         return copies + 1
 

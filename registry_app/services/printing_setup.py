@@ -184,7 +184,8 @@ class PrintingSetup:
     # --- bulk printing --------------------------------------------------------------------------
 
     def render_day(self, day: dt.date, *, calibration: str | None = None, include_printed: bool = False,
-                   approved_by: str | None = None, progress: Progress | None = None,
+                   approved_by: str | None = None, approver_password: str | None = None,
+                   progress: Progress | None = None,
                    cancelled: Callable[[], bool] | None = None) -> DayPrint:
         """The day's certificates as one PDF (each holder's booklet one page), each print logged as
         CertificatePrinting.render logs it. Certificates already printed are left out unless
@@ -215,7 +216,7 @@ class PrintingSetup:
                 cert = s.get(Certificate, cert_id)
                 if cert.status != "issued":
                     raise InvalidState(f"证书{number}在打印期间已作废，请重新批量打印", code="CERTIFICATE_VOIDED")
-                copy = self.printing.log_print(s, cert, approved_by)
+                copy = self.printing.log_print(s, cert, approved_by, approver_password)
                 audit.record(self.ctx, s, "certificate.rendered", "certificate", number,
                              {"on_blank": False, "calibration": calibration, "bulk_day": day.isoformat(),
                               "copy": copy})

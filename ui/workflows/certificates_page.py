@@ -200,34 +200,35 @@ class PrintTab(QWidget):
         say(self.message, "空白纸预览：用白纸打印可核对套打位置，不计入打印记录" if on_blank
             else "套打预览：只有这些字段会印到空白证书上（签名处留空）")
 
-    def _approval(self, record_id: int) -> tuple[bool, str | None]:
+    def _approval(self, record_id: int) -> tuple[bool, str | None, str | None]:
         """(go ahead, approving supervisor). A reprint needs a supervisor: a supervisor confirms; anyone
         else has a supervisor enter their own user name and password here."""
         printing = CertificatePrinting(self.ctx)
         if not printing.reprint_needed(record_id):
-            return True, None
+            return True, None, None
         user = self.ctx.user
         if user is not None and can(user.role, Permission.APPROVE_REPRINT):
             ok = self.page.state.prompter.confirm("补打证书", "该证书已打印过，本次为补打，将记入打印记录。确认补打？")
-            return ok, user.username if ok else None
+            return ok, user.username if ok else None, None
         say(self.message, "该证书已打印过，补打须经负责人批准：请负责人输入用户名和密码", "bad")
         answer = self.page.ask_supervisor(self, "该证书已打印过。补打须经负责人当场批准，请负责人输入本人的用户名和密码。")
         if answer is None:
             say(self.message, "未获负责人批准，未打印", "bad")
-            return False, None
+            return False, None, None
         try:
             approver = supervisor_approval(self.ctx, *answer)
         except RegistryError as exc:
             say(self.message, f"未获批准：{exc.message}", "bad")
-            return False, None
-        return True, approver
+            return False, None, None
+        # the service checks the supervisor's password again inside the print transaction
+        return True, approver, answer[1]
 
     def print_certificate(self) -> None:
         record_id = self._record_id()
         if record_id is None:
             return
         try:
-            go, approved_by = self._approval(record_id)
+            go, approved_by, approver_password = self._approval(record_id)
         except RegistryError as exc:
             say(self.message, issues_text(exc), "bad")
             return
@@ -240,7 +241,8 @@ class PrintTab(QWidget):
         ctx, calibration = self.ctx, self.calibration.currentData()
 
         def work(report, cancelled):
-            pdf = CertificatePrinting(ctx).render(record_id, calibration=calibration, approved_by=approved_by)
+            pdf = CertificatePrinting(ctx).render(record_id, calibration=calibration, approved_by=approved_by,
+                                                  approver_password=approver_password)
             return target.print_pdf(pdf, "证书", progress=lambda d, t: report(d, t, "打印"))
 
         self.print_button.setEnabled(False)
