@@ -27,6 +27,7 @@ from ui.prompts import Prompter
 
 class AppSignals(QObject):
     records_changed = Signal()
+    open_certificate = Signal(str)  # a record id or certificate number: show it on the certificates page
 
 
 @dataclass
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
                 shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
                 shortcut.activated.connect(lambda i=index: self.nav.setCurrentRow(i))
         self.nav.currentRowChanged.connect(self._show)
+        state.signals.open_certificate.connect(self.open_certificate)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -142,6 +144,12 @@ class MainWindow(QMainWindow):
 
     def page(self, key: str) -> PageBase:
         return self.pages[key]
+
+    def open_certificate(self, reference: str) -> None:
+        page = self.pages.get("certificates")
+        if page is not None and hasattr(page, "show_certificate"):
+            self.show_page("certificates")
+            page.show_certificate(reference)
 
     def show_page(self, key: str) -> None:
         self.nav.setCurrentRow(list(self.pages).index(key))

@@ -121,9 +121,12 @@ def test_full_registration_through_the_page(qtbot, window, page, clerk_ctx, supe
     assert view.data["witness"] == "clerk" and view.data["photo_document_id"]
     assert page.result.blank_serial == "A00000103"
 
-    click(qtbot, page.print_button)
-    kind, _title, text = prompter.shown[-1]
-    assert kind == "inform" and "证书打印" in text and "J320102-2026-000001" in text
+    click(qtbot, page.print_button)  # opens the certificates page on this certificate, with its preview
+    certificates = window.page("certificates")
+    assert window.stack.currentWidget() is certificates
+    assert certificates.print_tab.record_edit.text() == "J320102-2026-000001"
+    qtbot.waitUntil(lambda: certificates.print_tab.preview_widget.page_count() == 2, timeout=10000)
+    window.show_page("marriage")
 
     qtbot.keyClick(page.print_button, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert page.step == FORM and page.party1.name.text() == "" and page.record_id is None

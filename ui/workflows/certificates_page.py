@@ -379,5 +379,11 @@ class CertificatesPage(PageBase):
     def on_shown(self) -> None:
         self.refresh()
 
+    def show_certificate(self, reference: str) -> None:
+        """Opened from a workflow page right after registration: the print tab with its preview."""
+        self.tabs.setCurrentWidget(self.print_tab)
+        self.print_tab.record_edit.setText(str(reference))
+        self.print_tab.preview()
+
 
 register_page("certificates", "证书打印", lambda state: CertificatesPage(state))

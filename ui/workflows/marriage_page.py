@@ -436,10 +436,8 @@ class MarriagePage(PageBase):
     def print_certificate(self) -> None:
         if self.result is None:
             return
-        self.state.prompter.inform(
-            "打印结婚证",
-            f"结婚证 {self.result.certificate_no} 的打印版式、预览与打印在“证书打印”页面办理：\n"
-            "请在该页面按证书字号查找此证，放入空白证书后打印。")
+        # The certificates page owns preview, calibration and printing; it opens on this certificate.
+        self.state.signals.open_certificate.emit(self.result.certificate_no)
 
     def new_case(self) -> None:
         """A clean form for the next couple."""
