@@ -1,0 +1,1 @@
+"""The benchmark behind `registry bench`: speed shown by a command, never by timed tests."""

@@ -1,0 +1,75 @@
+"""`registry demo-data` (synthetic records) and `registry bench` (speed figures)."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from registry_app.cli import Env, emit, handled, pass_env
+
+DEFAULT_OFFICE_NAME = "南京市玄武区民政局婚姻登记处"
+
+
+def _progress(phase: str, done: int, total: int) -> None:
+    click.echo(f"demo-data {phase} {done}/{total}", err=True)
+
+
+@click.command("demo-data")
+@click.option("--records", type=click.IntRange(min=0), required=True, help="要生成的记录数")
+@click.option("--seed", type=int, default=1, show_default=True, help="随机种子（同一种子、同一日期生成相同数据）")
+@click.option("--date", default=None, help="时间线的最后一天 YYYY-MM-DD（默认今天）")
+@click.option("--event-days", type=click.IntRange(min=0), default=0, show_default=True,
+              help="为最近N天的登记写入待上报的同步事件（默认不写）")
+@click.option("--office-code", default="320102", show_default=True, help="新建数据库时的登记机关代码")
+@click.option("--office-name", default=DEFAULT_OFFICE_NAME, show_default=True, help="新建数据库时的登记机关名称")
+@click.option("--admin", "admin_user", default="admin", show_default=True,
+              help="新建数据库时的管理员用户名（密码：REGISTRY_ADMIN_PASSWORD）")
+@pass_env
+def demo_data(env: Env, records: int, seed: int, date: str | None, event_days: int, office_code: str, office_name: str,
+              admin_user: str) -> None:
+    """生成演示/测试用的合成登记数据（写入数据库；不存在时先按默认值创建）。"""
+    from registry_app.demo.generator import generate
+    from registry_app.services.office_setup import OfficeSetup, initialise
+
+    with handled():
+        if not env.url and (not env.db_path.exists() or env.db_path.stat().st_size == 0):
+            password = os.environ.get("REGISTRY_ADMIN_PASSWORD")
+            if password is None:
+                password = click.prompt("管理员密码", hide_input=True, confirmation_prompt=True, err=True)
+            initialise(OfficeSetup(office_code, office_name, env.passphrase(), admin_user, admin_user, password),
+                       env.db_path).close()
+        ctx = env.context(date=date)
+        summary = generate(ctx.db, records, seed, until=ctx.clock.today(), event_days=event_days,
+                           progress=_progress)
+        emit(summary.to_dict())
+
+
+
+@click.command("bench")
+@click.option("--records", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="数据库中的记录数（不足时先生成演示数据）")
+@click.option("--json", "as_json", is_flag=True, help="以JSON输出")
+@pass_env
+def bench(env: Env, records: int, as_json: bool) -> None:
+    """性能基准：在N条合成记录上测量查询、登记、打印、日终导出、档案导入、加密开销、启动时间和内存。
+
+    不指定 --db 时使用临时数据库（结束后删除）；指定的数据库会被写入（登记测试当事人、打印、导入），请用副本。"""
+    from registry_app.bench.runner import run_bench, summary_lines
+
+    root = click.get_current_context().find_root()
+    db_path = env.db_path if root.params.get("db_path") is not None else None
+    with handled():
+        if env.url:
+            from registry_app.errors import RegistryError
+
+            raise RegistryError("基准测试只用于本地加密数据库文件", code="BENCH_URL")
+        passphrase = env.passphrase() if db_path is not None else os.environ.get("REGISTRY_PASSPHRASE")
+        report = run_bench(records, db_path, passphrase=passphrase)
+    if as_json:
+        emit(report)
+    else:
+        click.echo("\n".join(summary_lines(report)))
+
+
+COMMANDS = [demo_data, bench]

@@ -1,0 +1,1 @@
+"""Synthetic registry data: realistic, deterministic for a seed (demonstrations, tests, benchmarks)."""
