@@ -22,17 +22,6 @@ from ui.prompts import Prompter
 from ui.setup_wizard import SetupWizard
 
 
-def _load_pages() -> None:
-    """Workflow pages register themselves with the main window when their module is imported."""
-    import importlib
-    import pkgutil
-
-    import ui.workflows as pkg
-
-    for info in pkgutil.iter_modules(pkg.__path__):
-        importlib.import_module(f"{pkg.__name__}.{info.name}")
-
-
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("registry-app")
@@ -53,7 +42,6 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     qss = res / "styles" / "app.qss"
     if qss.exists():
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
-    _load_pages()
     return app
 
 

@@ -54,6 +54,18 @@ NAVIGATION: list[tuple[str, str, PageFactory]] = [
 ]
 
 
+def load_pages() -> None:
+    """Import the workflow pages (each registers itself). Done when the main window is built, not at
+    start-up, so the unlock and login windows come up without loading PDF, pinyin and schema code."""
+    import importlib
+    import pkgutil
+
+    import ui.workflows as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{info.name}")
+
+
 def register_page(key: str, label: str, factory: PageFactory) -> None:
     for i, (k, _l, _f) in enumerate(NAVIGATION):
         if k == key:
@@ -85,6 +97,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
+        load_pages()
         self.state = state
         settings = office_settings(state.ctx)
         self.setWindowTitle(self.tr("婚姻收养登记系统") + f" — {settings.office_name}")

@@ -83,6 +83,10 @@ def _install_sqlite_hooks(engine: Engine, encrypted: bool) -> None:
         if encrypted:
             cur.execute("PRAGMA cipher_log_level = NONE")
         cur.execute("PRAGMA foreign_keys = ON")
+        # Write-ahead log: one sync per commit instead of several, readers never wait for a writer.
+        # synchronous stays FULL: a registration the clerk saw committed survives a power cut.
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA busy_timeout = 10000")
         # Temporary tables and sort spills stay in memory: SQLite temp files would be outside the cipher.
         cur.execute("PRAGMA temp_store = MEMORY")

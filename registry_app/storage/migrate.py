@@ -43,7 +43,12 @@ def backup_file(db: Database, label: str) -> Path | None:
     backups.mkdir(mode=0o700, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = backups / f"{db.path.stem}-{stamp}-{label}{db.path.suffix}"
-    db.engine.dispose()  # close pooled connections so the file is quiescent (WAL checkpointed)
+    raw = db.engine.raw_connection()  # outside any transaction: fold the write-ahead log into the file
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
+    db.engine.dispose()  # close pooled connections so the file is quiescent
     tmp = target.with_suffix(target.suffix + ".part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out, open(db.path, "rb") as src:

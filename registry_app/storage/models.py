@@ -93,6 +93,7 @@ class Record(Base):
     __table_args__ = (
         Index("ix_records_kind_status", "kind", "status"),
         Index("ix_records_registration_date", "registration_date"),
+        Index("ix_records_linked", "linked_record_id"),  # revision 0003
     )
 
 
@@ -184,6 +185,8 @@ class Document(Base):
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
+    __table_args__ = (Index("ix_documents_record", "record_id"),)  # revision 0003
+
 
 class RecordEvent(Base):
     """Outbound events for the provincial sync, numbered gap-free per office (`seq`)."""
@@ -204,6 +207,7 @@ class RecordEvent(Base):
     __table_args__ = (
         Index("ix_events_record", "record_id"),
         Index("ix_events_batch", "batch_seq"),
+        Index("ix_events_status", "sync_status"),  # revision 0003
     )
 
 
@@ -284,6 +288,8 @@ class WorkCase(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     resolution: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_work_cases_record", "record_id"),)  # revision 0003
 
 
 class ReferenceEntry(Base):

@@ -87,10 +87,11 @@ def test_migrates_an_empty_database_to_head(tmp_path):
     db.close()
 
 
-def test_upgrade_from_previous_revision_keeps_data_and_backs_up(tmp_path):
+@pytest.mark.parametrize("old_revision", ["0001", "0002"])
+def test_upgrade_from_previous_revision_keeps_data_and_backs_up(tmp_path, old_revision):
     path = tmp_path / "old.db"
     db = open_database(sqlcipher_url(path, PASSPHRASE), must_exist=False)
-    upgrade(db, "0001")
+    upgrade(db, old_revision)
     _store_person(db, "旧版本", "11010519491231002X")
     backup = upgrade(db)
     assert current_revision(db) == head_revision()
@@ -102,7 +103,7 @@ def test_upgrade_from_previous_revision_keeps_data_and_backs_up(tmp_path):
     db.close()
     # the backup is the encrypted old database, openable with the same passphrase, at the old revision
     old = open_database(sqlcipher_url(backup, PASSPHRASE))
-    assert current_revision(old) == "0001"
+    assert current_revision(old) == old_revision
     old.close()
 
 
