@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from registry_app.domain.roles import Permission, can
 from registry_app.services.calendar import coverage_warning
+from registry_app.services.divorce import DivorceService
 from registry_app.services.context import AppContext
 from registry_app.services.workspace import office_settings
 from ui.pages import NotYetAvailablePage, PageBase
@@ -130,7 +132,7 @@ class MainWindow(QMainWindow):
         self.calendar_warning = QLabel()
         self.calendar_warning.setObjectName("fieldError")
         self.statusBar().addWidget(self.calendar_warning, 1)
-        self.refresh_warnings()
+        self.daily_duties()
         # An administrator does no casework: open on the administration page.
         start = "admin" if user and user.role.value == "admin" and "admin" in self.pages else next(iter(self.pages))
         self.nav.setCurrentRow(list(self.pages).index(start))
@@ -147,8 +149,16 @@ class MainWindow(QMainWindow):
         self.idle_timer.start()
         self.hourly = QTimer(self)  # the date changes while the client stays open all day
         self.hourly.setInterval(3_600_000)
-        self.hourly.timeout.connect(self.refresh_warnings)
+        self.hourly.timeout.connect(self.daily_duties)
         self.hourly.start()
+
+    def daily_duties(self) -> None:
+        """What must happen without anyone pressing a button: uncollected divorce applications past
+        their window are deemed withdrawn (at start-up, then hourly while the client stays open)."""
+        user = self.state.ctx.user
+        if user is not None and can(user.role, Permission.REGISTER):
+            DivorceService(self.state.ctx).expire_overdue()
+        self.refresh_warnings()
 
     def refresh_warnings(self) -> None:
         warning = coverage_warning(self.state.ctx)

@@ -294,21 +294,17 @@ def test_page_renders_readably_at_1280x800(qtbot, page, window, tmp_path):
         assert window.rect().contains(button.mapTo(window, button.rect().bottomRight()))
 
 
-def test_the_default_viewer_writes_owner_only_files_in_a_private_directory(qtbot, monkeypatch):
-    from ui.workflows.divorce_print import PrivatePdfViewer
+def test_the_default_viewer_shows_the_document_in_the_client_and_prints_it(qtbot):
+    from registry_app.certificates import FormView, render_form
+    from ui.workflows.certificates_printing import RecordingPrintTarget
+    from ui.workflows.divorce_print import InAppPdfViewer
 
-    opened = []
-    monkeypatch.setattr("ui.workflows.divorce_print.QDesktopServices.openUrl",
-                        lambda url: opened.append(url.toLocalFile()) or True)
-    viewer = PrivatePdfViewer()
-    viewer(b"%PDF-1.4 test", "../divorce-slip-7.pdf")   # a name cannot leave the directory
-    try:
-        path = Path(opened[0])
-        assert path.parent == viewer.directory and path.name == "divorce-slip-7.pdf"
-        assert path.read_bytes() == b"%PDF-1.4 test"
-        assert path.stat().st_mode & 0o777 == 0o600
-        assert viewer.directory.stat().st_mode & 0o777 == 0o700
-    finally:
-        directory = viewer.directory
-        viewer.cleanup()
-    assert not directory.exists()
+    pdf = render_form(FormView(kind="notice", title="测试文书", office_name="玄武区婚姻登记处",
+                               fields=[("申请人", "张三")], paragraphs=["内容"], signature_lines=[]))
+    target = RecordingPrintTarget()
+    viewer = InAppPdfViewer(print_target=target)
+    dialog = viewer(pdf, "离婚登记申请受理回执单")
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.preview.page_count() == 1, timeout=10000)
+    assert dialog.print_document() == 1
+    assert [(t, n) for t, n, _pdf in target.printed] == [("离婚登记申请受理回执单", 1)]

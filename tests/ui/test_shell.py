@@ -128,3 +128,27 @@ def test_administrator_opens_on_the_administration_page(qtbot, admin_ctx, clerk_
     clerk_window = MainWindow(AppState(ctx=clerk_ctx, prompter=RecordingPrompter()))
     qtbot.addWidget(clerk_window)
     assert clerk_window.stack.currentWidget() is clerk_window.page("marriage")
+
+
+def test_main_window_expires_uncollected_divorces_at_start(qtbot, clerk_ctx, clock):
+    import copy
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from registry_app.services.divorce import DivorceService
+    from registry_app.services.marriage import MarriageCase, MarriageService
+    from tests.factories import marriage_case
+
+    case = marriage_case()
+    married = MarriageService(clerk_ctx).register_case(MarriageCase.from_dict(case))
+    app = json.loads((Path(__file__).resolve().parents[2] / "resources/examples/divorce-case.json").read_text("utf-8"))
+    app = copy.deepcopy(app)
+    for k in ("party1", "party2"):
+        app[k] = {f: case[k][f] for f in ("name", "sex", "birth_date", "id_type", "id_number")}
+    app["marriage"] = {"record_id": married.record_id}
+    app_id = DivorceService(clerk_ctx).apply(app)["application_id"]
+    clock.set(dt.date(2026, 8, 15))  # the day after the collection window closed
+    window = MainWindow(AppState(ctx=clerk_ctx, prompter=RecordingPrompter()))
+    qtbot.addWidget(window)
+    assert DivorceService(clerk_ctx).view(app_id)["status"] == "expired"

@@ -41,7 +41,7 @@ from ui.pages import PageBase
 from ui.widgets import DateField, IssuePanel, IssueSlot, KeyboardFlow, PartyForm
 from ui.widgets.party_form import LABELS as PARTY_LABELS
 from ui.workflows.divorce_agreement import AgreementForm
-from ui.workflows.divorce_print import OpenPdf, PrivatePdfViewer
+from ui.workflows.divorce_print import InAppPdfViewer, OpenPdf
 from ui.workflows.divorce_worklist import DivorceWorkList
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class DivorcePage(PageBase):
         self.service = DivorceService(ctx)
         self.documents = DivorceDocuments(ctx)
         self.search = RecordSearch(ctx)
-        self.open_pdf: OpenPdf = open_pdf or PrivatePdfViewer()
+        self.open_pdf: OpenPdf = open_pdf or InAppPdfViewer(self)
         self.application: dict | None = None      # what DivorceService.apply answered
         self.refusal: list[Issue] = []
         self.marriage_record_id: int | None = None
