@@ -18,6 +18,18 @@ EVENT_TYPES = (
 )
 
 
+# Chinese names shown at the counter (record page, close-the-day page)
+EVENT_TYPE_ZH = {
+    "marriage.registered": "结婚登记", "divorce.applied": "离婚申请", "divorce.withdrawn": "撤回离婚申请",
+    "divorce.expired": "离婚申请视为撤回", "divorce.issued": "离婚登记", "adoption.registered": "收养登记",
+    "adoption.dissolved": "解除收养", "adoption.revoked": "撤销收养登记", "certificate.reissued": "补发证书",
+    "certificate.voided": "作废证书", "blank.spoiled": "空白证书作废", "marriage.annotated": "婚姻登记备注",
+    "record.corrected": "档案更正", "office.key_published": "公布签名密钥",
+}
+SYNC_STATUS_ZH = {"pending": "待上报", "exported": "已上报", "accepted": "省级已接收", "rejected": "被退回",
+                  "conflict": "有冲突"}
+
+
 def append_event(ctx: AppContext, session: Session, event_type: str, record_id: int | None, data: dict) -> RecordEvent:
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type}")

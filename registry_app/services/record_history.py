@@ -23,6 +23,7 @@ from registry_app.services.context import AppContext
 from registry_app.services.corrections import BACK_ENTERED_FIELDS, DATA_FIELDS, PARTY_FIELDS, CorrectionView
 from registry_app.services.numbering import CERT_TYPES
 from registry_app.storage.models import AuditEntry, BlankCertificate, Certificate, Correction, Document, PrintJob, Record, RecordEvent
+from registry_app.services.events import EVENT_TYPE_ZH, SYNC_STATUS_ZH
 
 KIND_ZH = {"marriage": "结婚登记", "divorce": "离婚登记", "adoption": "收养登记"}
 
@@ -70,16 +71,7 @@ PRIOR_ZH = {"unmarried": "未婚", "divorced": "离婚", "widowed": "丧偶"}
 CERT_STATUS_ZH = {"issued": "有效", "voided": "已作废", "void": "已失效（离婚）", "invalidated": "已失效（法院判决）"}
 DOCUMENT_KIND_ZH = {"joint_photo": "结婚登记合影", "adoption_photo": "收养登记照片", "photo": "照片",
                     "declaration": "声明书", "agreement": "离婚协议书", "judgment": "法院文书"}
-EVENT_TYPE_ZH = {
-    "marriage.registered": "结婚登记", "divorce.applied": "离婚申请", "divorce.withdrawn": "离婚申请撤回",
-    "divorce.expired": "离婚申请视为撤回", "divorce.issued": "离婚登记", "adoption.registered": "收养登记",
-    "adoption.dissolved": "解除收养", "adoption.revoked": "撤销收养登记", "certificate.reissued": "补发证书",
-    "certificate.voided": "作废证书", "blank.spoiled": "空白证书作废", "marriage.annotated": "婚姻登记备注",
-    "record.corrected": "档案更正", "office.key_published": "公布签名密钥",
-}
 BLANK_STATUS_ZH = {"available": "未使用", "used": "已使用", "spoiled": "已作废"}
-SYNC_STATUS_ZH = {"pending": "待上报", "exported": "已上报", "accepted": "省级已接收", "rejected": "被退回",
-                  "conflict": "有冲突"}
 
 FIELD_ZH = {"name": "姓名", "sex": "性别", "birth_date": "出生日期", "id_type": "证件类型", "id_number": "证件号码",
             "nationality": "国籍", "ethnicity": "民族", "occupation": "职业", "education": "文化程度",

@@ -66,6 +66,9 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
+    # a record's page lists its own entries (revision 0003)
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+
 
 class Record(Base):
     """One registration case: a marriage, a divorce application, an adoption."""

@@ -62,15 +62,6 @@ from registry_app.sync.reference import parse_reference
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
 
-EVENT_TYPE_ZH = {
-    "marriage.registered": "结婚登记", "divorce.applied": "离婚申请", "divorce.withdrawn": "撤回离婚申请",
-    "divorce.expired": "离婚申请视为撤回", "divorce.issued": "离婚登记", "adoption.registered": "收养登记",
-    "adoption.dissolved": "解除收养", "adoption.revoked": "撤销收养登记", "certificate.reissued": "补发证书",
-    "certificate.voided": "作废证书", "blank.spoiled": "空白证书作废", "marriage.annotated": "婚姻登记备注",
-    "record.corrected": "档案更正", "office.key_published": "公布签名密钥",
-}
-SYNC_STATUS_ZH = {"pending": "待上报", "exported": "已上报", "accepted": "已接收", "rejected": "被退回",
-                  "conflict": "有冲突"}
 CASE_KIND_ZH = {"sync_rejected": "省级退回", "sync_conflict": "省级比对冲突"}
 CASE_STATUS_ZH = {"open": "待处理", "resolved": "已处理"}
 PROVINCE_KEY = "province_public"

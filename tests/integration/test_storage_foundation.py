@@ -237,3 +237,18 @@ def test_cli_init_users_and_audit_verify(tmp_path):
     db.close()
     r = _cli("--db", str(path), "audit", "verify")
     assert r.returncode == 1 and '"first_broken_id": 2' in r.stdout
+
+
+def test_migrations_build_exactly_the_models(tmp_path):
+    """A model changed without a migration (or the reverse) is caught here, not at an office."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from registry_app.storage.models import Base
+
+    db = open_database(plain_sqlite_url(tmp_path / "m.db"), must_exist=False)
+    upgrade(db)
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        conn.rollback()
+    db.close()

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 
 from registry_app.domain.roles import Permission, can
 from registry_app.errors import RegistryError
-from registry_app.sync.service import EVENT_TYPE_ZH, CloseDayReport, ExportResult, OperationCancelled, SyncService
+from registry_app.services.events import EVENT_TYPE_ZH
+from registry_app.sync.service import CloseDayReport, ExportResult, OperationCancelled, SyncService
 from ui.background import BackgroundOperation, start
 from ui.main_window import register_page
 from ui.pages import PageBase
