@@ -11,15 +11,22 @@ fi
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
-port="${REGISTRY_TEST_PG_PORT:-54329}"
+free_port() {  # a port nothing listens on, so a second run (or another server) does not collide
+  for p in $(seq "${REGISTRY_TEST_PG_PORT:-54329}" 54399); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
+  echo "no free port for the test PostgreSQL server" >&2; exit 1
+}
 case "$action" in
   start)
+    port="$(free_port)"
     mkdir -p "$dir"
     if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
     as_owner "$bin/initdb" -D "$dir/data" -A trust -U registry -E UTF8 --locale=C.UTF-8 >/dev/null
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
     echo "export REGISTRY_TEST_PG_URL='postgresql+psycopg://registry@127.0.0.1:$port/postgres'"
+    echo "# test PostgreSQL server on port $port" >&2
     ;;
   stop)
     [ -d "$dir/data" ] && as_owner "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
