@@ -12,7 +12,16 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from registry_app.certificates.fonts import draw_string, markup, register_fonts, text_width
 from registry_app.certificates.formatting import BLANK_DATE, date_zh
@@ -220,4 +229,30 @@ def render_form(view: FormView) -> bytes:
                             initialFontName=register_fonts())
     footer = _footer(view)
     doc.build(build_story(view), onFirstPage=footer, onLaterPages=footer)
+    return buf.getvalue()
+
+
+def render_forms(views: list[FormView]) -> bytes:
+    """Several A4 documents in one PDF (e.g. both declarations and the review form handed over for
+    signature together), each starting on a new page."""
+    if not views:
+        raise ValueError("no forms to render")
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=18 * mm, bottomMargin=20 * mm,
+                            title="、".join(v.title for v in views), creator="registry-app", invariant=True,
+                            initialFontName=register_fonts())
+    story: list[Flowable] = []
+    for i, view in enumerate(views):
+        if i:
+            story.append(PageBreak())
+        story += build_story(view)
+
+    def footer(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFillColor(NOTE_GREY)
+        draw_string(canvas, A4[0] / 2, 12 * mm, f"第 {doc.page} 页", 8, "center")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()

@@ -18,7 +18,8 @@ def certificate() -> None:
 @certificate.command("render")
 @click.argument("record_id", type=int)
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True)
-@click.option("--kind", type=click.Choice(["certificate", "form"]), default="certificate")
+@click.option("--kind", type=click.Choice(["certificate", "form", "declarations"]), default="certificate",
+              help="certificate 证书；form 审查处理表；declarations 双方声明书和审查处理表（签字用）")
 @click.option("--calibration", default=None)
 @click.option("--on-blank", is_flag=True, help="在空白纸上预览证书外框")
 @click.option("--approved-by", default=None,

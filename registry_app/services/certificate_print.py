@@ -20,6 +20,7 @@ from registry_app.certificates import (
     verify_payload,
 )
 from registry_app.certificates import forms
+from registry_app.certificates.form_pdf import render_forms
 from registry_app.domain.parties import PRIOR_STATUSES
 from registry_app.domain.roles import Permission, can
 from registry_app.services.accounts import Accounts
@@ -96,8 +97,8 @@ class CertificatePrinting:
         the certificate after the first is a numbered copy and needs a supervisor."""
         self.ctx.require(Permission.PRINT)
         with self.ctx.db.write() as s:
-            if kind == "form":
-                pdf = self._form(s, record_id)
+            if kind in ("form", "declarations"):
+                pdf = self._form(s, record_id, with_declarations=kind == "declarations")
                 audit.record(self.ctx, s, "form.rendered", "record", record_id)
                 return pdf
             rec, cert = self._certificate(s, record_id)
@@ -158,19 +159,32 @@ class CertificatePrinting:
             return bool(s.execute(select(func.count()).select_from(PrintJob)
                                   .where(PrintJob.certificate_id == cert.id)).scalar())
 
-    def _form(self, s, record_id: int) -> bytes:
+    def _form(self, s, record_id: int, with_declarations: bool = False) -> bytes:
+        """The review form (结婚登记审查处理表); with the two declarations (申请结婚登记声明书, or the
+        补办 version) before it, for signing in front of the registrar at 受理/审查."""
         rec = s.get(Record, record_id)
         if rec is None or rec.kind != "marriage":
-            raise NotFound("只有结婚登记记录有审查处理表", code="RECORD_NOT_FOUND")
+            raise NotFound("只有结婚登记记录有声明书和审查处理表", code="RECORD_NOT_FOUND")
         settings = load_settings(s)
         parties = [_party_view(p) for p in rec.parties[:2]]
         statuses = [PRIOR_STATUSES.get((p.data or {}).get("prior_status", ""), "") for p in rec.parties[:2]]
-        view = forms.marriage_review_form(
+        data = rec.data or {}
+        review = forms.marriage_review_form(
             parties, office_name=settings.office_name, marital_statuses=statuses,
             application_date=rec.application_date or rec.created_at.date(), registration_date=rec.registration_date,
             number=rec.certificate_no or "", blank_serial="", documents="居民身份证、申请结婚登记声明书、双方合影照片",
-            remarks=(rec.data or {}).get("remarks", ""), reference=rec.uid[:8])
-        return render_form(view)
+            remarks=data.get("remarks", ""), reference=rec.uid[:8])
+        if not with_declarations:
+            return render_form(review)
+        began = dt.date.fromisoformat(data["union_began"]) if data.get("union_began") else None
+        declarations = []
+        for i, (party, row) in enumerate(zip(parties, rec.parties[:2])):
+            extra = row.data or {}
+            declarations.append(forms.marriage_declaration(
+                party, parties[1 - i].name, office_name=settings.office_name, marital_status=statuses[i],
+                occupation=extra.get("occupation", ""), education=extra.get("education", ""),
+                residence=extra.get("residence", ""), cohabiting_since=began))
+        return render_forms(declarations + [review])
 
     def verify(self, payload: str | None = None, pdf: bytes | None = None) -> dict:
         """Offline verification with this office's public keys (all of them: rotation keeps old ones)."""

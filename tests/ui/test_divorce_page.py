@@ -297,7 +297,7 @@ def test_page_renders_readably_at_1280x800(qtbot, page, window, tmp_path):
 def test_the_default_viewer_shows_the_document_in_the_client_and_prints_it(qtbot):
     from registry_app.certificates import FormView, render_form
     from ui.workflows.certificates_printing import RecordingPrintTarget
-    from ui.workflows.divorce_print import InAppPdfViewer
+    from ui.document_viewer import InAppPdfViewer
 
     pdf = render_form(FormView(kind="notice", title="测试文书", office_name="玄武区婚姻登记处",
                                fields=[("申请人", "张三")], paragraphs=["内容"], signature_lines=[]))

@@ -262,3 +262,24 @@ def test_a_wrong_blank_serial_is_refused_next_to_the_field(qtbot, page, clerk_ct
     page.blank_serial.setText("")
     click(qtbot, page.primary)
     assert page.step == DONE and page.certificate_number.text() == "J320102-2026-000001"
+
+
+def test_declarations_and_review_form_print_after_acceptance(qtbot, page):
+    import io
+
+    from pypdf import PdfReader
+
+    p = page
+    opened = []
+    p.open_pdf = lambda data, title: opened.append((data, title))
+    assert not p.forms_button.isVisible()
+    fill_valid_case(qtbot, p)
+    qtbot.waitUntil(lambda: "符合结婚登记条件" in p.panel.text(), timeout=3000)
+    click(qtbot, p.primary)  # 受理
+    assert p.forms_button.isVisible()
+    click(qtbot, p.forms_button)
+    [(pdf, title)] = opened
+    pages = [pg.extract_text() for pg in PdfReader(io.BytesIO(pdf)).pages]
+    text = "".join(pages)
+    assert text.count("申请结婚登记声明书") >= 2 and "结婚登记审查处理表" in text
+    assert "张伟" in text and "李娜" in text and "监誓人" in text

@@ -41,7 +41,7 @@ from ui.pages import PageBase
 from ui.widgets import DateField, IssuePanel, IssueSlot, KeyboardFlow, PartyForm
 from ui.widgets.party_form import LABELS as PARTY_LABELS
 from ui.workflows.divorce_agreement import AgreementForm
-from ui.workflows.divorce_print import InAppPdfViewer, OpenPdf
+from ui.document_viewer import InAppPdfViewer, OpenPdf
 from ui.workflows.divorce_worklist import DivorceWorkList
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 
 from registry_app.domain.marriage_rules import MarriageDeclarations
 from registry_app.errors import Issue, RegistryError
+from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.marriage import VARIANTS, MarriageCase, MarriageService, RegistrationResult
+from ui.document_viewer import InAppPdfViewer, OpenPdf
 from ui.fields import CheckedLineEdit
 from ui.main_window import register_page
 from ui.pages import PageBase
@@ -74,9 +76,10 @@ QComboBox[invalid="true"] { border: 2px solid #c62f2f; }
 class MarriagePage(PageBase):
     title = "结婚登记"
 
-    def __init__(self, app_state, parent: QWidget | None = None):
+    def __init__(self, app_state, parent: QWidget | None = None, open_pdf: OpenPdf | None = None):
         super().__init__(app_state, parent)
         self.service = MarriageService(app_state.ctx)
+        self.open_pdf: OpenPdf = open_pdf or InAppPdfViewer(self)
         self.step = FORM
         self.record_id: int | None = None
         self.result: RegistrationResult | None = None
@@ -226,6 +229,10 @@ class MarriagePage(PageBase):
         form.addRow("空白证书\n印制号", self.blank_serial)
         self.blank_serial.edit.textChanged.connect(lambda _t: self._render_summary())
         column.addWidget(issue_box)
+        # After 受理: the two declarations and the review form, printed for signing before the registrar.
+        self.forms_button = QPushButton("打印声明书和审查处理表")
+        self.forms_button.clicked.connect(self.print_forms)
+        column.addWidget(self.forms_button)
         self.cancel_box = QGroupBox("取消办理")
         cancel = QVBoxLayout(self.cancel_box)
         self.cancel_reason = CheckedLineEdit(placeholder="取消原因（必填）")
@@ -433,6 +440,16 @@ class MarriagePage(PageBase):
         self.panel.show_state("info", f"受理号 {record_id} 已取消办理。")
         self.state.prompter.inform("取消办理", f"受理号 {record_id} 的结婚登记申请已取消。")
 
+    def print_forms(self) -> None:
+        if self.record_id is None:
+            return
+        try:
+            pdf = CertificatePrinting(self.state.ctx).render(self.record_id, "declarations")
+        except RegistryError as exc:
+            self.state.prompter.warn("打印声明书", exc.message)
+            return
+        self.open_pdf(pdf, "申请结婚登记声明书、结婚登记审查处理表")
+
     def print_certificate(self) -> None:
         if self.result is None:
             return
@@ -500,6 +517,7 @@ class MarriagePage(PageBase):
             w.setEnabled(step in (FORM, ACCEPTED))
         self.blank_serial.setEnabled(step != DONE)
         self.cancel_box.setVisible(step in (ACCEPTED, REVIEWED))
+        self.forms_button.setVisible(step in (ACCEPTED, REVIEWED))
         self.left.setCurrentIndex(1 if step == REVIEWED else 0)
         self.outer.setCurrentIndex(1 if step == DONE else 0)
         self.primary.setText(f"{PRIMARY_TEXT.get(step, '')}（Ctrl+Enter）")
