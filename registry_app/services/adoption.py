@@ -46,6 +46,7 @@ from registry_app.services.numbering import allocate
 from registry_app.services.people import party_row
 from registry_app.services.settings import OfficeSettings, load_settings
 from registry_app.services.stock import use_blank
+from registry_app.services.results import RegistrationResult
 from registry_app.storage.models import Certificate, Document, Party, Record
 
 KIND = "adoption"
@@ -97,16 +98,7 @@ def status_label(r: ConditionResult) -> str:
 
 # --- results handed to callers ----------------------------------------------------------------
 
-@dataclass
-class AdoptionResult:
-    record_id: int
-    certificate_no: str | None
-    status: str
-    blank_serial: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"record_id": self.record_id, "certificate_no": self.certificate_no, "status": self.status,
-                "blank_serial": self.blank_serial}
+AdoptionResult = RegistrationResult
 
 
 @dataclass

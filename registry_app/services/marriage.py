@@ -26,6 +26,7 @@ from registry_app.services.numbering import allocate
 from registry_app.services.people import party_row, party_to_input, standing
 from registry_app.services.settings import load_settings
 from registry_app.services.stock import use_blank
+from registry_app.services.results import RegistrationResult
 from registry_app.storage.models import Certificate, Document, Record, User
 
 VARIANTS = {"ordinary": "结婚登记", "remarriage": "复婚登记", "supplementary": "补办结婚登记"}
@@ -92,18 +93,6 @@ class MarriageCase:
             previous_record_id=prev, witness=d.get("witness") or None, blank_serial=serial or None,
             remarks=str(d.get("remarks") or ""),
         )
-
-
-@dataclass
-class RegistrationResult:
-    record_id: int
-    certificate_no: str | None
-    status: str
-    blank_serial: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"record_id": self.record_id, "certificate_no": self.certificate_no, "status": self.status,
-                "blank_serial": self.blank_serial}
 
 
 @dataclass
