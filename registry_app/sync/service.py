@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry_app.clock import CHINA_TZ
@@ -613,24 +613,35 @@ class SyncService:
         pair = self._office_key(s, office_code)
         province = self._province_public(s)
         resent = self._resend_corrected(s, day)
-        pending = s.execute(select(RecordEvent).where(RecordEvent.batch_seq.is_(None))
-                            .order_by(RecordEvent.seq)).scalars().all()
-        events: list[RecordEvent] = []
-        for ev in pending:
+        # The events to send: pending ones in sequence order up to the first one of a later day (the
+        # range stays contiguous). Read in chunks and released as they are turned into payload, so a day
+        # of 100,000 events is not held as ORM objects; they are marked below with one UPDATE.
+        pending_count = s.execute(select(func.count()).select_from(RecordEvent)
+                                  .where(RecordEvent.batch_seq.is_(None))).scalar() or 0
+        total = pending_count + 2
+        payload: list[dict] = []
+        seqs: list[int] = []
+        counter: Counter = Counter()
+        query = (select(RecordEvent).where(RecordEvent.batch_seq.is_(None)).order_by(RecordEvent.seq)
+                 .execution_options(yield_per=2000))
+        for i, ev in enumerate(s.execute(query).scalars()):
             if ev.business_date > day:
                 break
-            events.append(ev)
-        exported_max = s.execute(select(func.max(RecordEvent.seq)).where(RecordEvent.batch_seq.is_not(None))).scalar() or 0
-        if events and events[0].seq != exported_max + 1:
-            raise RegistryError(f"待上报事件应从序号{exported_max + 1}接续，实为{events[0].seq}（event seq gap）",
-                                code="SYNC_EVENT_GAP")
-        total = len(events) + 2
-        payload = []
-        for i, ev in enumerate(events):
-            if cancelled():
-                raise ExportCancelled("已取消导出，未写入任何文件")
+            if i % 500 == 0:
+                if cancelled():
+                    raise ExportCancelled("已取消导出，未写入任何文件")
+                progress(i + 1, total, f"整理事件 {i + 1}/{pending_count}")
             payload.append(event_payload(ev))
-            progress(i + 1, total, f"整理事件 {i + 1}/{len(events)}")
+            seqs.append(ev.seq)
+            counter[ev.event_type] += 1
+            s.expunge(ev)
+        if cancelled():
+            raise ExportCancelled("已取消导出，未写入任何文件")
+        exported_max = s.execute(select(func.max(RecordEvent.seq)).where(RecordEvent.batch_seq.is_not(None))).scalar() or 0
+        if seqs and seqs[0] != exported_max + 1:
+            raise RegistryError(f"待上报事件应从序号{exported_max + 1}接续，实为{seqs[0]}（event seq gap）",
+                                code="SYNC_EVENT_GAP")
+        total = len(seqs) + 2
         batch_seq = (last.batch_seq if last else 0) + 1
         created_at = self.ctx.clock.now().isoformat(timespec="seconds")
         data = build_batch(payload, office_code=office_code, business_date=day, batch_seq=batch_seq,
@@ -638,29 +649,31 @@ class SyncService:
                            province_public=province)
         if cancelled():
             raise ExportCancelled("已取消导出，未写入任何文件")
-        progress(len(events) + 1, total, "写入批次文件")
+        del payload  # the batch bytes now hold it
+        progress(len(seqs) + 1, total, "写入批次文件")
         name = batch_file_name(office_code, day, batch_seq)
         path = out / name
         self._write(path, data, 0o600, written)
         pub = self._write_pub(out, pair, written)
         file_hash, chain_hash = batch_file_hash(data), batch_chain_hash(data)
-        counts = dict(sorted(Counter(ev.event_type for ev in events).items()))
+        counts = dict(sorted(counter.items()))
+        first, last_seq = (seqs[0], seqs[-1]) if seqs else (None, None)
         s.add(Batch(batch_seq=batch_seq, business_date=day, file_name=name, file_hash=file_hash, prev_hash=prev_hash,
-                    first_event_seq=events[0].seq if events else None,
-                    last_event_seq=events[-1].seq if events else None, event_count=len(events),
+                    first_event_seq=first, last_event_seq=last_seq, event_count=len(seqs),
                     created_at=created_at, created_by=user.username, acknowledged=False))
-        for ev in events:
-            ev.batch_seq = batch_seq
-            ev.sync_status = "exported"
+        if seqs:
+            s.execute(update(RecordEvent).where(RecordEvent.seq.between(first, last_seq),
+                                                RecordEvent.batch_seq.is_(None))
+                      .values(batch_seq=batch_seq, sync_status="exported")
+                      .execution_options(synchronize_session=False))
         self._set_last(s, batch_seq, chain_hash, pair.key_id)
         s.flush()
         audit.record(self.ctx, s, "sync.exported", "batch", batch_seq,
                      {"business_date": day.isoformat(), "file": name, "file_hash": file_hash, "chain_hash": chain_hash,
-                      "event_count": len(events), "counts": counts, "resent": resent})
+                      "event_count": len(seqs), "counts": counts, "resent": resent})
         progress(total, total, "完成")
-        return ExportResult(batch_seq, day.isoformat(), str(path), str(pub), len(events), counts,
-                            events[0].seq if events else None, events[-1].seq if events else None,
-                            file_hash, chain_hash, False, resent)
+        return ExportResult(batch_seq, day.isoformat(), str(path), str(pub), len(seqs), counts,
+                            first, last_seq, file_hash, chain_hash, False, resent)
 
     def _reexport(self, s: Session, day: dt.date, out: Path, progress: Progress, cancelled: Cancelled,
                   written: list[Path]) -> list[ExportResult]:
