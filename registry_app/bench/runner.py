@@ -517,7 +517,8 @@ class Bench:
                 rows = []
                 for i in range(n):
                     event_type, record_id, data = template[i % len(template)]
-                    rows.append({"seq": first + i, "event_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+                    # fresh ids: a reused benchmark database already holds the ids of earlier runs
+                    rows.append({"seq": first + i, "event_id": str(uuid.uuid4()),
                                  "event_type": event_type, "record_id": record_id, "business_date": today,
                                  "occurred_at": now, "actor": ctx.user.username, "data": data, "batch_seq": None,
                                  "sync_status": "pending", "sync_code": None})

@@ -23,10 +23,15 @@ EXPECTED_TARGETS = {"lookup_id_p95_ms", "lookup_certificate_p95_ms", "name_searc
 
 @pytest.mark.slow
 def test_bench_prints_the_documented_json(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", REGISTRY_PASSPHRASE="bench test passphrase 1")
-    done = subprocess.run([sys.executable, "-m", "registry_app.cli", "bench", "--records", "300", "--json"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800)
-    assert done.returncode == 0, done.stderr[-2000:]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", REGISTRY_PASSPHRASE="bench test passphrase 1",
+               REGISTRY_ADMIN_PASSWORD="Bench-root-2026")
+    command = [sys.executable, "-m", "registry_app.cli", "--db", str(tmp_path / "bench.db"), "bench",
+               "--records", "300", "--json"]
+    # twice: the second run reuses the database the first one built (and must not trip over its leftovers)
+    for _run in range(2):
+        done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert "reusing" in done.stderr
     report = json.loads(done.stdout)
     assert set(report) == {"records", "engine", "operations", "targets"}
     assert report["records"] >= 300
