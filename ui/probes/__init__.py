@@ -1,0 +1,1 @@
+"""Small programs the benchmark starts in their own interpreter to time the client from outside."""
