@@ -24,15 +24,12 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from registry_app.clock import CHINA_TZ
-from registry_app.domain.deadlines import DivorceDeadlines
-from registry_app.domain.ids import InvalidIdNumber, parse_resident_id
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, PermissionDenied, Refused, RegistryError
 from registry_app.fsutil import write_atomic
@@ -44,8 +41,6 @@ from registry_app.services.settings import load_settings
 from registry_app.storage.models import (
     Acknowledgement,
     Batch,
-    Certificate,
-    Document,
     KeyMaterial,
     Record,
     RecordEvent,
@@ -58,12 +53,23 @@ from registry_app.sync.batch import batch_chain_hash, batch_file_hash, batch_fil
 from registry_app.sync.canonical import canonical_json
 from registry_app.sync.keys import KeyRing, OfficeKeyPair, PublicKey, load_public_key_file, parse_public_key
 from registry_app.sync.reference import parse_reference
+from registry_app.sync.quality import open_work_on, registration_quality
+from registry_app.sync.results import (
+    AckImportResult,
+    BatchView,
+    CASE_KIND_ZH,
+    CASE_STATUS_ZH,
+    CloseDayReport,
+    ExportResult,
+    KeyResult,
+    ReferenceImportResult,
+    ReferenceStatus,
+    WorkCaseView,
+)
 
 Progress = Callable[[int, int, str], None]
 Cancelled = Callable[[], bool]
 
-CASE_KIND_ZH = {"sync_rejected": "省级退回", "sync_conflict": "省级比对冲突"}
-CASE_STATUS_ZH = {"open": "待处理", "resolved": "已处理"}
 PROVINCE_KEY = "province_public"
 OFFICE_KEY = "office_signing"
 LAST_BATCH = "sync_last_batch"
@@ -79,149 +85,6 @@ class OperationCancelled(RegistryError):
 
 
 ExportCancelled = OperationCancelled
-
-
-# --- plain results for the page and the command line ---------------------------------------------
-
-
-@dataclass
-class OpenItem:
-    kind: str            # marriage_open | divorce_pending | sync_case
-    kind_zh: str
-    record_id: int | None
-    status: str
-    status_zh: str
-    note: str
-
-
-@dataclass
-class Defect:
-    record_id: int
-    kind: str
-    certificate_no: str | None
-    code: str
-    message: str
-
-
-@dataclass
-class ReferenceStatus:
-    as_of: str | None
-    age_days: int | None
-    max_age_days: int
-    stale: bool
-    entries: int
-    warning: str | None
-
-
-@dataclass
-class CloseDayReport:
-    business_date: str
-    registrations: int
-    passed: int
-    rate: float | None            # None when nothing was registered that day
-    defects: list[Defect]
-    open_work: list[OpenItem]
-    counts: dict[str, int]        # events of the day by event_type
-    pending_events: int           # not yet in a batch, up to the end of the day
-    batches: list[int]            # batches already made for that day
-    reference: ReferenceStatus
-
-    @property
-    def rate_text(self) -> str:
-        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "rate_text": self.rate_text}
-
-
-@dataclass
-class ExportResult:
-    batch_seq: int
-    business_date: str
-    path: str
-    public_key_path: str
-    event_count: int
-    counts: dict[str, int]
-    first_event_seq: int | None
-    last_event_seq: int | None
-    file_hash: str
-    chain_hash: str
-    again: bool = False
-    resent: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class AckImportResult:
-    batch_seq: int
-    business_date: str
-    already_imported: bool
-    accepted: int
-    rejected: int
-    conflict: int
-    cases_opened: list[int]
-    cases_resolved: list[int]
-    note: str = ""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class ReferenceImportResult:
-    as_of: str
-    province: str
-    entries: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class WorkCaseView:
-    id: int
-    kind: str
-    kind_zh: str
-    status: str
-    status_zh: str
-    event_id: str | None
-    event_type: str | None
-    record_id: int | None
-    certificate_no: str | None
-    code: str
-    message: str
-    opened_at: str
-    resolved_by: str | None
-    resolution: str
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class BatchView:
-    batch_seq: int
-    business_date: str
-    file_name: str
-    event_count: int
-    created_at: str
-    created_by: str
-    acknowledged: bool
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class KeyResult:
-    key_id: str
-    owner: str
-    path: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _noop_progress(_done: int, _total: int, _label: str = "") -> None:
@@ -396,8 +259,8 @@ class SyncService:
         self._require_any(Permission.SYNC_EXPORT, Permission.STATISTICS)
         day = _date(date)
         with self.ctx.db.write() as s:
-            defects, registrations, passed = self._quality(s, day)
-            open_work = self._open_work(s, day)
+            defects, registrations, passed = registration_quality(s, day)
+            open_work = open_work_on(s, day)
             counts = dict(sorted(Counter(s.execute(select(RecordEvent.event_type)
                                                    .where(RecordEvent.business_date == day)).scalars()).items()))
             pending = s.execute(select(func.count()).select_from(RecordEvent).where(
@@ -411,97 +274,6 @@ class SyncService:
                          {"registrations": registrations, "passed": passed, "defects": len(defects),
                           "open_work": len(open_work), "pending_events": pending})
             return report
-
-    def _quality(self, s: Session, day: dt.date) -> tuple[list[Defect], int, int]:
-        records = s.execute(select(Record).where(Record.registration_date == day, Record.back_entered.is_(False),
-                                                 Record.kind.in_(("marriage", "divorce", "adoption")))
-                            .order_by(Record.id)).scalars().all()
-        defects: list[Defect] = []
-        passed = 0
-        for rec in records:
-            found = self._record_defects(s, rec)
-            defects += found
-            passed += not found
-        return defects, len(records), passed
-
-    @staticmethod
-    def _record_defects(s: Session, rec: Record) -> list[Defect]:
-        out: list[Defect] = []
-        data = rec.data or {}
-
-        def add(code: str, message: str) -> None:
-            out.append(Defect(rec.id, rec.kind, rec.certificate_no, code, message))
-
-        cert_type = {"marriage": "J", "divorce": "L"}.get(rec.kind)
-        q = select(Certificate).where(Certificate.record_id == rec.id)
-        certs = [c for c in s.execute(q.order_by(Certificate.id)).scalars()
-                 if cert_type is None or c.cert_type == cert_type]
-        cert = next((c for c in certs if c.number == rec.certificate_no), None)
-        if not rec.certificate_no or cert is None:
-            add("QC_CERTIFICATE_MISMATCH", "登记记录的证书字号与证书存根不一致")
-        elif cert.issued_on != rec.registration_date:
-            add("QC_CERTIFICATE_MISMATCH", "证书发证日期与登记日期不一致")
-        if rec.kind == "marriage":
-            decl = data.get("declarations") or {}
-            if data.get("declarations_signed") is not True or not all(decl.get(k) is True for k in (
-                    "free_will", "no_prohibited_kinship", "no_spouse")):
-                add("QC_DECLARATIONS_UNSIGNED", "《申请结婚登记声明书》未全部签署")
-            if not str(data.get("witness") or "").strip():
-                add("QC_WITNESS_MISSING", "未记录监誓登记员")
-        if rec.kind == "divorce":
-            if data.get("signed") is not True:
-                add("QC_DECLARATIONS_UNSIGNED", "离婚登记声明书和协议书未在监誓人面前签署")
-            questioning = data.get("questioning") or {}
-            if not all(str(questioning.get(k) or "").strip() for k in ("party1", "party2")):
-                add("QC_QUESTIONING_MISSING", "未记录对双方的分别询问")
-        if rec.kind in ("marriage", "adoption"):
-            doc_id = data.get("photo_document_id")
-            if not doc_id or s.get(Document, doc_id) is None:
-                add("QC_PHOTO_MISSING", "未留存照片")
-        if cert is not None:
-            serials = (cert.data or {}).get("blank_serials") if rec.kind == "divorce" else None
-            if rec.kind == "divorce":
-                if len([x for x in serials or [] if x]) < 2:
-                    add("QC_BLANK_SERIAL_MISSING", "离婚证应为双方各一本，空白证书印制号未全部登记")
-            elif not cert.blank_serial:
-                add("QC_BLANK_SERIAL_MISSING", "未登记所用空白证书的印制号")
-        for p in rec.parties:
-            if p.id_type != "resident_id" or not p.id_number:
-                continue
-            try:
-                rid = parse_resident_id(p.id_number)
-            except InvalidIdNumber as exc:
-                add("QC_PARTY_ID_INVALID", f"第{p.position}位当事人的身份证号码无效：{exc.message}")
-                continue
-            if (p.birth_date and p.birth_date != rid.birth_date) or (p.sex and p.sex != rid.sex.value):
-                add("QC_PARTY_ID_MISMATCH", f"第{p.position}位当事人的出生日期或性别与身份证号码不符")
-        return out
-
-    def _open_work(self, s: Session, day: dt.date) -> list[OpenItem]:
-        from registry_app.services.marriage import STATUS_ZH as MARRIAGE_ZH
-
-        items: list[OpenItem] = []
-        for rec in s.execute(select(Record).where(Record.kind == "marriage",
-                                                  Record.status.in_(("accepted", "reviewed")),
-                                                  Record.application_date <= day).order_by(Record.id)).scalars():
-            items.append(OpenItem("marriage_open", "结婚登记未办结", rec.id, rec.status,
-                                  MARRIAGE_ZH.get(rec.status, rec.status),
-                                  f"{rec.application_date}受理，须当日登记发证或取消"))
-        phase_zh = {"cooling_off": "冷静期", "window_open": "待领证", "expired": "已过领证期限"}
-        for rec in s.execute(select(Record).where(Record.kind == "divorce", Record.status == "cooling_off",
-                                                  Record.application_date <= day).order_by(Record.id)).scalars():
-            d = DivorceDeadlines.from_dict(rec.data["deadlines"])
-            phase = d.phase_on(day)
-            note = f"冷静期至{d.cooling_off_ends}，领证期限至{d.collect_by}"
-            if d.collect_by == day:
-                note += "（今日为领证最后一日）"
-            elif phase == "expired":
-                note += "（已逾期，将视为撤回）"
-            items.append(OpenItem("divorce_pending", "离婚申请办理中", rec.id, phase, phase_zh.get(phase, phase), note))
-        for case in s.execute(select(WorkCase).where(WorkCase.status == "open").order_by(WorkCase.id)).scalars():
-            items.append(OpenItem("sync_case", CASE_KIND_ZH.get(case.kind, case.kind), case.record_id, case.status,
-                                  CASE_STATUS_ZH["open"], f"{case.code} {case.message}"))
-        return items
 
     # --- export ---------------------------------------------------------------------------------
     def export(self, date: dt.date | str, out_dir: str | Path, progress: Progress | None = None,
