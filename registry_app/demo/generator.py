@@ -23,20 +23,20 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import hashlib
 import heapq
-import json
 import random
 import time
 from functools import lru_cache
-from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
 
 from registry_app.clock import CHINA_TZ
 from registry_app.demo import names
+from registry_app.demo.timeline import registration_days
+from registry_app.demo.digest import DEMO_SETTING, content_digest, is_demo_database  # noqa: F401 (public API)
+from registry_app.demo.model import DemoSummary, _Marriage, _Person
+from registry_app.demo.writer import BulkWriter, SharedData
 from registry_app.services import audit
 from registry_app.services.audit import lock_chain
 from registry_app.services.context import AppContext
@@ -66,60 +66,9 @@ REISSUE_DIVORCE_CHANCE = 0.01
 COOLING_OFF_SINCE = dt.date(2021, 1, 1)
 DIVORCE_VOID_REMARK = "双方离婚，证件失效"
 REISSUE_VOID_REMARK = "已补领，原证作废"
-DEMO_SETTING = "demo_data"
 MARKER_SOURCE = "demo"
 
 ProgressFn = Callable[[str, int, int], None]
-
-
-@dataclass
-class DemoSummary:
-    records: int = 0
-    marriages: int = 0
-    divorces: int = 0
-    remarriages: int = 0            # marriage records in which at least one party was divorced
-    recouplings: int = 0            # 复婚: the same couple again
-    dissolved: int = 0
-    reissues: int = 0
-    adoptions: int = 0
-    back_entered: int = 0
-    events: int = 0
-    seed: int = 0
-    until: str = ""
-    seconds: float = 0.0
-    last_numbers: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-class _Person:
-    __slots__ = ("name", "sex", "birth", "id_number", "region", "ethnicity", "education", "occupation")
-
-    def __init__(self, name, sex, birth, id_number, region, ethnicity, education, occupation):
-        self.name = name
-        self.sex = sex
-        self.birth = birth              # dt.date or None
-        self.id_number = id_number      # str or None
-        self.region = region
-        self.ethnicity = ethnicity
-        self.education = education
-        self.occupation = occupation
-
-
-class _Marriage:
-    """What later events of a marriage need: its record, its couple, its live certificates."""
-
-    __slots__ = ("record_id", "uid", "p1", "p2", "cert_ids", "alive", "date")
-
-    def __init__(self, record_id, uid, p1, p2, cert, date):
-        self.record_id = record_id
-        self.uid = uid
-        self.p1 = p1
-        self.p2 = p2
-        self.cert_ids = [cert]  # (certificate id, number) of the certificates now valid
-        self.alive = True
-        self.date = date
 
 
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
@@ -140,122 +89,6 @@ def _cumulative(pairs):
         total += w
         cum.append(total)
     return items, cum, total
-
-
-def _is_workday(day: dt.date) -> bool:
-    try:
-        import chinese_calendar
-
-        return chinese_calendar.is_workday(day)
-    except (ImportError, NotImplementedError):
-        return day.weekday() < 5
-
-
-def _qixi(year: int) -> dt.date | None:
-    try:
-        from lunar_python import Lunar
-
-        s = Lunar.fromYmd(year, 7, 7).getSolar()
-        return dt.date(s.getYear(), s.getMonth(), s.getDay())
-    except Exception:  # noqa: BLE001 — a missing lunar table only loses a busy day
-        return None
-
-
-def registration_days(start: dt.date, until: dt.date) -> list[tuple[int, float]]:
-    """(ordinal, relative weight) of the days the office registers marriages: working days, plus 5·20
-    and Qixi whatever the weekday (offices open specially), busier before Spring Festival and in October."""
-    special: dict[dt.date, float] = {}
-    for year in range(start.year, until.year + 1):
-        special[dt.date(year, 5, 20)] = 5.0
-        special[dt.date(year, 2, 14)] = 2.0
-        q = _qixi(year)
-        if q:
-            special[q] = 4.0
-    month_weight = {1: 1.3, 2: 0.8, 3: 1.0, 4: 1.0, 5: 1.1, 6: 0.9, 7: 0.9, 8: 1.0, 9: 1.1, 10: 1.3, 11: 1.0,
-                    12: 1.1}
-    out = []
-    day = start
-    one = dt.timedelta(days=1)
-    while day <= until:
-        w = special.get(day)
-        if w is None and _is_workday(day):
-            w = 1.0
-        if w:
-            out.append((day.toordinal(), w * month_weight[day.month]))
-        day += one
-    return out
-
-
-class SharedData(dict):
-    """A `data` value shared by many rows: the writer serialises it once."""
-
-    __hash__ = object.__hash__
-
-
-class _Writer:
-    """Buffers rows per table and writes them with one multi-row INSERT per chunk, in foreign-key order.
-
-    On SQLite the rows go to the driver's executemany as tuples, each value converted by its column
-    type's own bind processor (what SQLAlchemy would apply), with the conversions of repeated values
-    (dates, shared JSON documents) done once; elsewhere it is `session.execute(insert(table), rows)`."""
-
-    ORDER = ("records", "parties", "certificates", "events")
-
-    def __init__(self, session: Session):
-        self.s = session
-        self.rows: dict[str, list[dict]] = {name: [] for name in self.ORDER}
-        self.tables = {"records": Record.__table__, "parties": Party.__table__,
-                       "certificates": Certificate.__table__, "events": RecordEvent.__table__}
-        self.conn = session.connection()
-        self.dialect = self.conn.dialect
-        self.sqlite = self.dialect.name == "sqlite"
-        self.memo: dict[tuple[str, str], dict] = {}
-
-    def add(self, table: str, row: dict) -> None:
-        self.rows[table].append(row)
-
-    def pending(self) -> int:
-        return len(self.rows["records"])
-
-    def flush(self) -> None:
-        for name in self.ORDER:
-            rows = self.rows[name]
-            if rows:
-                if self.sqlite:
-                    self._executemany(self.tables[name], rows)
-                else:
-                    self.s.execute(insert(self.tables[name]), rows)
-                self.rows[name] = []
-
-    def _executemany(self, table, rows: list[dict]) -> None:
-        columns = list(rows[0])
-        converters = []
-        for c in columns:
-            proc = table.c[c].type._cached_bind_processor(self.dialect)
-            memo = self.memo.setdefault((table.name, c), {})
-            converters.append((c, proc, memo))
-        out = []
-        for row in rows:
-            values = []
-            for c, proc, memo in converters:
-                v = row[c]
-                if proc is not None and v is not None:
-                    kind = type(v)
-                    if kind is dt.date or kind is dt.datetime or kind is SharedData:
-                        p = memo.get(v)
-                        if p is None:
-                            p = memo[v] = proc(v)
-                        v = p
-                    else:
-                        v = proc(v)
-                values.append(v)
-            out.append(tuple(values))
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        cursor = self.conn.connection.dbapi_connection.cursor()
-        try:
-            cursor.executemany(sql, out)
-        finally:
-            cursor.close()
 
 
 class DemoGenerator:
@@ -772,7 +605,7 @@ class DemoGenerator:
         ctx = AppContext(db=self.db)
         with self.db.write() as s:
             self.s = s
-            self.w = _Writer(s)
+            self.w = BulkWriter(s)
             settings = load_settings(s)
             self.office_code = settings.office_code
             self.scope = settings.number_scope
@@ -852,29 +685,3 @@ def generate(db: Database, records: int, seed: int = 1, *, until: dt.date | None
     """Add `records` synthetic records to an initialised database (see the module docstring)."""
     return DemoGenerator(db, records, seed, until=until, actor=actor, event_days=event_days,
                          progress=progress).run()
-
-
-def is_demo_database(db: Database) -> bool:
-    """True when the database holds generated data (the benchmark only copies such a database in clear)."""
-    with db.read() as s:
-        return s.get(Setting, DEMO_SETTING) is not None
-
-
-def content_digest(db: Database) -> str:
-    """SHA-256 over what the generator decides (records, parties, certificates, counters): equal for equal
-    seeds and dates. Row ids and the wall-clock parts of the audit trail are left out."""
-    h = hashlib.sha256()
-    with db.read() as s:
-        conn = s.connection()
-        for sql in (
-            "SELECT uid, kind, status, registration_date, application_date, certificate_no, back_entered, "
-            "linked_record_id, data FROM records ORDER BY id",
-            "SELECT record_id, position, role, name, name_initials, sex, birth_date, id_type, id_number, id_tail, "
-            "data FROM parties ORDER BY record_id, position",
-            "SELECT number, cert_type, record_id, issued_on, status, void_reason FROM certificates ORDER BY id",
-            "SELECT scope, cert_type, year, last_value FROM certificate_sequences ORDER BY scope, cert_type, year",
-            "SELECT seq, event_id, event_type, record_id, business_date, occurred_at, data FROM events ORDER BY seq",
-        ):
-            for row in conn.execute(text(sql)):
-                h.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
-    return h.hexdigest()
