@@ -22,19 +22,24 @@ import random
 import resource
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from registry_app.bench.coldstart import cold_start_ms
+from registry_app.bench.database import (
+    SqlCapture,
+    build_database,
+    delete_copies,
+    raw_connect,
+    sql_literal,
+)
+from registry_app.bench.targets import TARGETS
 from registry_app.bench.timing import Samples, operation
 from registry_app.errors import RegistryError
 
@@ -50,146 +55,6 @@ IMPORT_ROWS = 20_000
 BENCH_REGIONS = ("320112",)
 
 ProgressFn = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Target:
-    name: str
-    text: str
-    limit: float
-    at_most: bool = True
-
-    def check(self, value: float | None) -> dict:
-        met = value is not None and (value <= self.limit if self.at_most else value >= self.limit)
-        return {"name": self.name, "target": self.text, "value": None if value is None else round(value, 3),
-                "met": bool(met)}
-
-
-TARGETS = (
-    Target("lookup_id_p95_ms", "p95 <= 10 ms", 10),
-    Target("lookup_certificate_p95_ms", "p95 <= 10 ms", 10),
-    Target("name_search_p95_ms", "p95 <= 50 ms", 50),
-    Target("registration_p95_ms", "p95 <= 30 ms", 30),
-    Target("certificate_pdf_median_ms", "median <= 60 ms", 60),
-    Target("export_1000_s", "<= 1 s", 1),
-    Target("export_100000_s", "<= 30 s", 30),
-    Target("import_rows_per_s", ">= 20000 rows/s", 20_000, at_most=False),
-    Target("import_vs_raw_ratio", "<= 3x raw executemany", 3),
-    Target("encryption_lookup_ratio", "<= 1.5x plain SQLite", 1.5),
-    Target("encryption_import_ratio", "<= 1.5x plain SQLite", 1.5),
-    Target("cold_start_s", "<= 2 s to the login window", 2),
-    Target("peak_memory_mb", "<= 600 MB", 600),
-)
-
-
-# --- the database ------------------------------------------------------------------------------------
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def raw_connect(path: Path, passphrase: str | None):
-    """A plain DB-API connection (sqlcipher3, or sqlite3 for the unencrypted copy) with the pragmas the
-    engine sets, autocommit so each transaction is explicit."""
-    if passphrase is None:
-        import sqlite3
-
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    else:
-        import sqlcipher3
-
-        conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA key = {_quote(passphrase)}")
-        conn.execute("PRAGMA cipher_log_level = NONE")
-    for pragma in ("foreign_keys = ON", "busy_timeout = 10000", "temp_store = MEMORY", "secure_delete = ON"):
-        conn.execute(f"PRAGMA {pragma}")
-    return conn
-
-
-def count_records(path: Path, passphrase: str) -> int:
-    conn = raw_connect(path, passphrase)
-    try:
-        return conn.execute("SELECT count(*) FROM records").fetchone()[0]
-    except Exception:  # noqa: BLE001 — a wrong passphrase or a foreign file: the open below says why
-        return -1
-    finally:
-        conn.close()
-
-
-def build_database(path: Path, records: int, passphrase: str, progress: ProgressFn) -> float:
-    """Make sure `path` holds at least `records` records; add demo data in a separate process (its memory
-    is not the benchmark's). Returns the seconds spent generating (0 when reused)."""
-    have = count_records(path, passphrase) if path.exists() and path.stat().st_size else 0
-    if have < 0:
-        raise RegistryError("无法读取基准测试数据库（口令错误或不是本系统的数据库）", code="BENCH_DB_UNREADABLE")
-    if have >= records:
-        progress(f"reusing {path.name}: {have} records")
-        return 0.0
-    env = dict(os.environ)
-    env["REGISTRY_PASSPHRASE"] = passphrase
-    env.setdefault("REGISTRY_ADMIN_PASSWORD", "Bench-" + secrets.token_hex(8) + "-9a")
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    progress(f"generating {records - have} demo records into {path.name}")
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "registry_app.cli", "--db", str(path), "demo-data", "--records",
-         str(records - have), "--seed", str(1 + have)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if done.returncode != 0:
-        raise RegistryError(f"生成演示数据失败：{done.stdout.strip()} {done.stderr.strip()[-500:]}",
-                            code="BENCH_DEMO_DATA_FAILED")
-    return time.perf_counter() - started
-
-
-def _delete_copies(conn, ids: list[int]) -> None:
-    """Remove the baseline's own copies again. Nothing refers to them, and with foreign keys on, SQLite
-    would scan every table whose reference to records has no index (records.linked_record_id,
-    documents.record_id, work_cases.record_id) once per deleted row."""
-    if not ids:
-        return
-    conn.execute("PRAGMA foreign_keys = OFF")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            marks = ", ".join("?" * len(part))
-            conn.execute(f"DELETE FROM certificates WHERE record_id IN ({marks})", part)
-            conn.execute(f"DELETE FROM parties WHERE record_id IN ({marks})", part)
-            conn.execute(f"DELETE FROM records WHERE id IN ({marks})", part)
-        conn.execute("COMMIT")
-    finally:
-        conn.execute("PRAGMA foreign_keys = ON")
-
-
-# --- helpers --------------------------------------------------------------------------------------------
-
-class SqlCapture:
-    """Collects the SELECTs a service runs (not the audit trail's) so the baseline can run the same SQL."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.current: list[tuple[str, tuple]] | None = None
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._on)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._on)
-
-    def _on(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        if self.current is not None and not executemany and statement.lstrip()[:6].upper() == "SELECT" \
-                and "audit_log" not in statement and "chain_heads" not in statement:
-            self.current.append((statement, tuple(parameters or ())))
-
-    @contextmanager
-    def collect(self):
-        self.current = []
-        try:
-            yield self.current
-        finally:
-            self.current = None
 
 
 def _progress_default(message: str) -> None:
@@ -347,12 +212,17 @@ class Bench:
 
     @staticmethod
     def _delete_records(conn, ids: list[int]) -> None:
-        _delete_copies(conn, ids)
+        delete_copies(conn, ids)
 
     # --- certificates -----------------------------------------------------------------------------------
     def _certificates(self, ctx, conn) -> None:
-        from registry_app.certificates import CertificateView, PartyView, fields_for_certificate, make_payload, \
-            render_many
+        from registry_app.certificates import (
+            CertificateView,
+            PartyView,
+            fields_for_certificate,
+            make_payload,
+            render_many,
+        )
         from registry_app.services.certificate_print import CertificatePrinting
         from registry_app.services.office_keys import active_office_key
         from registry_app.services.settings import load_settings
@@ -409,74 +279,14 @@ class Bench:
 
     # --- end-of-day export ------------------------------------------------------------------------------
     def _export(self, ctx) -> None:
-        try:
-            from registry_app.sync.service import SyncService
-        except ImportError:
-            SyncService = None
-        if SyncService is not None and self._export_service(ctx, SyncService):
-            return
-        from registry_app.fsutil import write_atomic
-        from registry_app.services.settings import load_settings
-        from registry_app.storage.models import KeyMaterial, RecordEvent
-        from registry_app.sync.batch import build_batch
-        from registry_app.sync.canonical import canonical_json
-        from registry_app.sync.keys import OfficeKeyPair, ProvinceKeyPair
+        from registry_app.sync.service import SyncService
 
-        with ctx.db.read() as s:
-            settings = load_settings(s)
-            key_row = s.execute(select(KeyMaterial).where(KeyMaterial.purpose == "office_signing",
-                                                          KeyMaterial.active.is_(True))).scalar_one()
-            office_key = OfficeKeyPair.from_private_bytes(settings.office_code, key_row.private_key)
-        province = ProvinceKeyPair.generate("32").public
-        today = ctx.clock.today()
-        out = self.work / "export"
-        out.mkdir(exist_ok=True)
-
-        def read_events(n: int) -> list[dict]:
-            with ctx.db.read() as s:
-                rows = s.execute(select(RecordEvent).order_by(RecordEvent.seq.desc()).limit(n)).scalars().all()
-                events = [{"event_id": e.event_id, "seq": e.seq, "event_type": e.event_type,
-                           "occurred_at": e.occurred_at, "record_id": e.record_id, "data": e.data}
-                          for e in reversed(rows)]
-            if len(events) < n and events:
-                # fewer events on record than the size measured: the same events again, renumbered
-                base = events
-                events = []
-                for i in range(n):
-                    ev = dict(base[i % len(base)])
-                    ev["seq"] = i + 1
-                    ev["event_id"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-                    events.append(ev)
-            return events
-
-        def export(n: int) -> int:
-            events = read_events(n)
-            data = build_batch(events, office_code=settings.office_code, business_date=today, batch_seq=1,
-                               prev_batch_hash=None, created_at=ctx.clock.now(), office_key=office_key,
-                               province_public=province)
-            write_atomic(out / "batch.rgb", data)
-            return len(events)
-
-        def plain(n: int) -> int:
-            events = read_events(n)
-            write_atomic(out / "payload.json", canonical_json(events))
-            return len(events)
-
-        for size, runs in self._export_sizes():
-            name = f"export_{size}"
-            timings, base = Samples(), Samples()
-            if size == EXPORT_SMALL:
-                export(size)  # warm-up
-            for _ in range(runs):
-                timings.time(export, size)
-                base.time(plain, size)
-            self.operations[name] = operation(timings, base, per=size)
-            self.values[f"{name}_s"] = timings.median / 1000.0
-        shutil.rmtree(out, ignore_errors=True)
+        if not self._export_service(ctx, SyncService):
+            self.progress("end-of-day export not measured: the sync service cannot run on this database")
 
     def _export_service(self, ctx, sync_service) -> bool:
         """End of day through the sync service: N pending events in, one batch file out. Returns False
-        when the service cannot run here (then the batch builder is measured directly)."""
+        when the service cannot run here (no province key can be set, no registration to copy)."""
         from registry_app.domain.roles import Role
         from registry_app.fsutil import write_atomic
         from registry_app.services.context import CurrentUser
@@ -501,7 +311,7 @@ class Bench:
                                                      Role.ADMIN))).set_province_key(pub)
             service.export(today, out / "flush")  # what was pending before the benchmark
         except RegistryError as exc:
-            self.progress(f"sync service not usable here ({exc.code}); measuring the batch builder")
+            self.progress(f"sync service not usable here ({exc.code})")
             return False
         with ctx.db.read() as s:
             template = [(e.event_type, e.record_id, e.data) for e in s.execute(
@@ -619,7 +429,7 @@ class Bench:
                          f"VALUES ({', '.join('?' * len(p_cols_ins))})", party_rows)
         conn.execute("COMMIT")
         seconds = time.perf_counter() - started
-        _delete_copies(conn, list(range(start, start + len(rec_rows))))
+        delete_copies(conn, list(range(start, start + len(rec_rows))))
         return seconds
 
     def _import_rows(self) -> int:
@@ -629,7 +439,7 @@ class Bench:
     def _plain_copy(self, conn) -> Path:
         plain = self.work / "plain.db"
         os.close(os.open(plain, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-        conn.execute(f"ATTACH DATABASE {_quote(str(plain))} AS plaintext KEY ''")
+        conn.execute(f"ATTACH DATABASE {sql_literal(str(plain))} AS plaintext KEY ''")
         conn.execute("SELECT sqlcipher_export('plaintext')")
         conn.execute("DETACH DATABASE plaintext")
         return plain
