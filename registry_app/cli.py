@@ -19,6 +19,16 @@ from registry_app.errors import RegistryError, StorageError
 from registry_app.paths import default_db_path
 
 
+def parse_date_option(value: str | None, field: str = "date") -> dt.date | None:
+    """A `--date`-style option: YYYY-MM-DD, or a coded refusal naming the option."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RegistryError(f"日期格式应为YYYY-MM-DD：{value}", code="DATE_INVALID", field=field) from None
+
+
 def emit(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
 
@@ -54,12 +64,8 @@ class Env:
         from registry_app.services.accounts import Accounts
         from registry_app.services.context import AppContext
 
-        clock = Clock()
-        if date:
-            try:
-                clock = FixedClock(dt.date.fromisoformat(date))
-            except ValueError:
-                raise RegistryError(f"日期格式应为YYYY-MM-DD：{date}", code="DATE_INVALID", field="date") from None
+        day = parse_date_option(date)
+        clock = FixedClock(day) if day else Clock()
         ctx = AppContext(db=self.open(), clock=clock)
         if user:
             password = os.environ.get("REGISTRY_USER_PASSWORD")

@@ -9,14 +9,12 @@ The case file is described in resources/examples/ADOPTION_CASE.md.
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
-from registry_app.cli import Env, emit, handled, pass_env
+from registry_app.cli import Env, emit, handled, parse_date_option, pass_env
 from registry_app.commands.common import read_case, read_photo
-from registry_app.errors import RegistryError
 
 
 @click.group()
@@ -35,12 +33,7 @@ def check(input_path: Path, date: str | None) -> None:
 
     failing = False
     with handled():
-        today = Clock().today()
-        if date:
-            try:
-                today = dt.date.fromisoformat(date)
-            except ValueError:
-                raise RegistryError(f"日期格式应为YYYY-MM-DD：{date}", code="DATE_INVALID", field="date") from None
+        today = parse_date_option(date) or Clock().today()
         results = checklist(read_case(input_path), today)
         failing = any(r.status.value == "failing" for r in results)
         emit({"date": today.isoformat(), "can_register": not failing,

@@ -1,23 +1,13 @@
 """`registry search`, `registry import archive`, `registry stats`, `registry correction ...`."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import click
 
-from registry_app.cli import Env, emit, handled, pass_env
+from registry_app.cli import Env, emit, handled, parse_date_option, pass_env
 from registry_app.errors import Issue, Refused
-
-
-def _date(value: str | None, name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Refused([Issue("DATE_INVALID", f"日期格式应为YYYY-MM-DD：{value}", name)]) from None
 
 
 @click.command("search")
@@ -36,8 +26,8 @@ def search(env: Env, query, user, limit, offset, kind, status, date_from, date_t
 
     with handled():
         ctx = env.context(user=user)
-        page = RecordSearch(ctx).search(query, kind=kind, status=status, date_from=_date(date_from, "from"),
-                                        date_to=_date(date_to, "to"), limit=limit, offset=offset)
+        page = RecordSearch(ctx).search(query, kind=kind, status=status, date_from=parse_date_option(date_from, "from"),
+                                        date_to=parse_date_option(date_to, "to"), limit=limit, offset=offset)
         emit(page.to_dict())
 
 
