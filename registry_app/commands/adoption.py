@@ -94,16 +94,3 @@ def revoke(env: Env, record_id: int, reason: str, user: str, date: str | None) -
 
 
 COMMANDS = [adoption]
-
-
-def _ensure_registered() -> None:
-    """`python -m registry_app.cli` imports this module while `registry_app.cli` is itself being
-    imported for the first time (from here), so the command loop in that import sees this module
-    half-built. Registering here as well makes the group appear whichever module loads first."""
-    from registry_app import cli as _cli
-
-    if "adoption" not in _cli.main.commands:
-        _cli.main.add_command(adoption)
-
-
-_ensure_registered()
