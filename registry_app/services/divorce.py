@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry_app.domain.deadlines import DivorceDeadlines, divorce_deadlines
@@ -27,7 +27,7 @@ from registry_app.services.numbering import allocate
 from registry_app.services.people import party_row, party_to_input
 from registry_app.services.settings import load_settings
 from registry_app.services.stock import use_blank
-from registry_app.storage.models import Certificate, Record
+from registry_app.storage.models import Certificate, Party, Record
 
 REGISTERED_IN = {"mainland": "内地婚姻登记机关", "mission": "中国驻外使（领）馆"}
 CERT_STATES = ("present", "lost_declared", "lost_declared_with_archive_copy")
@@ -106,9 +106,41 @@ def agreement_issues(agreement: dict) -> list[Issue]:
     return out
 
 
+@dataclass(frozen=True)
+class MarriageMatch:
+    """This office's marriage of two people, as the divorce counter needs to see it."""
+
+    record_id: int
+    status: str
+    registration_date: str | None
+    certificate_no: str | None
+    names: list[str]
+
+
 class DivorceService:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
+
+    def find_marriage(self, id_number1: str, id_number2: str) -> MarriageMatch | None:
+        """The marriage record of this office (back-entered ones included) naming both ID numbers; a live
+        one first. The lookup is audited like a search."""
+        self.ctx.require(Permission.REGISTER)
+        ids = [(n or "").strip().upper() for n in (id_number1, id_number2)]
+        if not all(ids) or ids[0] == ids[1]:
+            return None
+        with self.ctx.db.write() as s:
+            both = (select(Party.record_id).where(Party.id_number.in_(ids)).group_by(Party.record_id)
+                    .having(func.count(func.distinct(Party.id_number)) == 2))
+            records = s.execute(select(Record).where(Record.id.in_(both), Record.kind == "marriage")
+                                .order_by(Record.id.desc())).scalars().all()
+            audit.record(self.ctx, s, "record.search", "query", "divorce.find_marriage",
+                         {"hits": len(records)})
+            if not records:
+                return None
+            rec = next((r for r in records if r.status == "registered"), records[0])
+            return MarriageMatch(rec.id, rec.status,
+                                 rec.registration_date.isoformat() if rec.registration_date else None,
+                                 rec.certificate_no, [p.name for p in rec.parties])
 
     # --- application -----------------------------------------------------------------------------
     def _application_issues(self, s: Session, app: DivorceApplication) -> tuple[list[Issue], Record | None]:

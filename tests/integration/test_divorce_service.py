@@ -197,3 +197,12 @@ def test_calendar_command(tmp_path):
                                      "window_opens": "2025-10-10", "collect_by": "2025-11-10"}
     missing = run("2026-12-10")
     assert missing.returncode == 1 and "2027" in json.loads(missing.stdout)["error"]
+
+
+def test_find_marriage_by_both_id_numbers(clerk_ctx, married):
+    marriage_id, app = married
+    svc = DivorceService(clerk_ctx)
+    match = svc.find_marriage(app["party1"]["id_number"], app["party2"]["id_number"].lower())
+    assert match is not None and match.record_id == marriage_id and match.status == "registered"
+    assert svc.find_marriage(app["party1"]["id_number"], app["party1"]["id_number"]) is None
+    assert svc.find_marriage(app["party1"]["id_number"], "110101199003070011") is None

@@ -34,7 +34,6 @@ from registry_app.domain.ids import IdType
 from registry_app.errors import Issue, Refused, RegistryError
 from registry_app.services.divorce import CERT_STATES, DivorceService
 from registry_app.services.divorce_documents import DivorceDocuments
-from registry_app.services.search import RecordSearch
 from ui.fields import CheckedLineEdit
 from ui.main_window import register_page
 from ui.pages import PageBase
@@ -100,7 +99,6 @@ class DivorcePage(PageBase):
         ctx = app_state.ctx
         self.service = DivorceService(ctx)
         self.documents = DivorceDocuments(ctx)
-        self.search = RecordSearch(ctx)
         self.open_pdf: OpenPdf = open_pdf or InAppPdfViewer(self)
         self.application: dict | None = None      # what DivorceService.apply answered
         self.refusal: list[Issue] = []
@@ -348,18 +346,15 @@ class DivorcePage(PageBase):
             self.marriage_found.setText("本机关记录按居民身份证号码查找；其他证件请按结婚证录入。")
             return False
         try:
-            found = [{h.record_id: h for h in self.search.search(number, kind="marriage", limit=50).hits}
-                     for number in ids]
+            hit = self.service.find_marriage(*ids)
         except RegistryError as exc:
             self.marriage_found.setText(f"无法查找：{exc.message}")
             return False
-        common = [found[0][rid] for rid in found[0] if rid in found[1]]
-        if not common:
+        if hit is None:
             self.marriage_found.setText("本机关没有这两人的结婚登记记录。如在其他机关登记，请选择“其他机关登记”按结婚证录入。")
             return False
-        hit = next((h for h in common if h.status == "registered"), common[0])
         self.marriage_record_id = hit.record_id
-        names = "、".join(p["name"] for p in hit.parties)
+        names = "、".join(hit.names)
         date = hit.registration_date or "日期未录"
         self.marriage_found.setText(f"已找到：{names}，{date} 登记，结婚证字号 {hit.certificate_no or '（无）'}"
                                     + ("" if hit.status == "registered" else "（该婚姻当前不能办理离婚，受理时将说明原因）"))
