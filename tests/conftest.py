@@ -13,6 +13,7 @@ from registry_app.domain.roles import Role  # noqa: E402
 from registry_app.services.accounts import Accounts  # noqa: E402
 from registry_app.services.context import AppContext, CurrentUser  # noqa: E402
 from registry_app.services.office_setup import OfficeSetup, initialise  # noqa: E402
+from registry_app.storage.denormalized import mismatched_registration_dates  # noqa: E402
 
 PASSPHRASE = "test passphrase 0123"
 OFFICE_CODE = "320102"
@@ -42,6 +43,9 @@ def db(db_path, clock):
         acc.create_user(s, "clerk2", "赵登记", Role.CLERK, PASSWORDS["clerk"], must_change=False)
         acc.create_user(s, "supervisor", "张主任", Role.SUPERVISOR, PASSWORDS["supervisor"], must_change=False)
     yield database
+    # The copy of each record's registration date on its parties (name search) never drifts.
+    with database.read() as s:
+        assert mismatched_registration_dates(s) == 0, "parties.registration_date differs from its record's"
     database.close()
 
 

@@ -26,9 +26,9 @@ def content_digest(db: Database) -> str:
         conn = s.connection()
         for sql in (
             "SELECT uid, kind, status, registration_date, application_date, certificate_no, back_entered, "
-            "linked_record_id, data FROM records ORDER BY id",
+            "archive_no, linked_record_id, data FROM records ORDER BY id",
             "SELECT record_id, position, role, name, name_initials, sex, birth_date, id_type, id_number, id_tail, "
-            "data FROM parties ORDER BY record_id, position",
+            "registration_date, data FROM parties ORDER BY record_id, position",
             "SELECT number, cert_type, record_id, issued_on, status, void_reason FROM certificates ORDER BY id",
             "SELECT scope, cert_type, year, last_value FROM certificate_sequences ORDER BY scope, cert_type, year",
             "SELECT seq, event_id, event_type, record_id, business_date, occurred_at, data FROM events ORDER BY seq",

@@ -235,6 +235,7 @@ class DemoGenerator:
             "name_initials": self._initials_of(p.name), "sex": p.sex or None, "birth_date": p.birth,
             "id_type": "resident_id" if number else "none", "id_number": number,
             "id_tail": number[-6:] if number else None, "nationality": "中国", "data": data,
+            "registration_date": self._day_of(record_id),
         }
 
     @staticmethod
@@ -279,7 +280,7 @@ class DemoGenerator:
     # --- records -----------------------------------------------------------------------------------
     def _record(self, kind: str, status: str, on: int, *, certificate_no: str | None = None,
                 back_entered: bool = False, linked: int | None = None, application: int | None = None,
-                data: dict | None = None) -> tuple[int, str]:
+                data: dict | None = None, archive_no: str | None = None) -> tuple[int, str]:
         rid = self.next_id
         self.next_id += 1
         uid = self._uid()
@@ -289,11 +290,18 @@ class DemoGenerator:
             "id": rid, "uid": uid, "kind": kind, "status": status, "office_code": self.office_code,
             "application_date": None if back_entered else self._date(application or on),
             "registration_date": day, "certificate_no": certificate_no, "back_entered": back_entered,
-            "linked_record_id": linked, "data": data or {}, "created_by": self.actor,
+            "archive_no": archive_no, "linked_record_id": linked, "data": data or {}, "created_by": self.actor,
             "created_at": stamp, "updated_at": stamp,
         })
         self.summary.records += 1
+        self._last_record = (rid, day)
         return rid, uid
+
+    def _day_of(self, record_id: int) -> dt.date:
+        """The registration date parties copy from their record (always the record just written)."""
+        rid, day = self._last_record
+        assert rid == record_id, "parties are written right after their record"
+        return day
 
     def _marry(self, on: int, p1: _Person, p2: _Person, prior1: str, prior2: str,
                previous: _Marriage | None = None) -> _Marriage:
@@ -428,7 +436,8 @@ class DemoGenerator:
                 self.w.add("parties", {
                     "record_id": rid, "position": position, "role": "placing_parent", "name": pname,
                     "name_initials": self._initials_of(pname), "sex": None, "birth_date": None, "id_type": "none",
-                    "id_number": None, "id_tail": None, "nationality": "中国", "data": {}})
+                    "id_number": None, "id_tail": None, "nationality": "中国", "data": {},
+                    "registration_date": self._day_of(rid)})
                 position += 1
         self._event("adoption.registered", rid, on, {
             "kind": "adoption", "record_uid": uid, "certificate_no": number, "blank_serial": None,
@@ -573,8 +582,8 @@ class DemoGenerator:
             number = f"{names.OLD_NUMBER_PREFIX}〔{day.year}〕第{n:05d}号" if r.random() < 0.5 else None
             divorced = count - done >= 2 and r.random() < 0.12
             rid, _ = self._record("marriage", "dissolved" if divorced else "registered", on, certificate_no=number,
-                                  back_entered=True, data={"archive_no": f"HY-{day.year}-{n:05d}",
-                                                           "source": MARKER_SOURCE})
+                                  back_entered=True, archive_no=f"HY-{day.year}-{n:05d}",
+                                  data={"source": MARKER_SOURCE})
             self.w.add("parties", self._party(rid, 1, "party1", p1))
             self.w.add("parties", self._party(rid, 2, "party2", p2))
             done += 1
@@ -585,7 +594,7 @@ class DemoGenerator:
                 dday = self._date(d_on)
                 k = serial[dday.year] = serial.get(dday.year, 0) + 1
                 did, _ = self._record("divorce", "issued", d_on, back_entered=True, linked=rid,
-                                      data={"archive_no": f"LH-{dday.year}-{k:05d}", "source": MARKER_SOURCE})
+                                      archive_no=f"LH-{dday.year}-{k:05d}", data={"source": MARKER_SOURCE})
                 self.w.add("parties", self._party(did, 1, "party1", p1))
                 self.w.add("parties", self._party(did, 2, "party2", p2))
                 done += 1

@@ -347,11 +347,13 @@ class ArchiveImport:
 
     # --- checks against each other and against what is on record -----------------------------------
     def _refuse_duplicates(self, s: Session, good: list[ArchiveRow], refusals: list[_Refusal]) -> list[ArchiveRow]:
-        existing_archive = {
-            (kind, no) for kind, no in s.execute(
-                select(Record.kind, Record.data["archive_no"].as_string()).where(Record.back_entered.is_(True))
-            ) if no
-        }
+        # Only the file's own archive numbers are looked up (ix_records_archive_no), never every old record.
+        wanted = sorted({r.archive_no for r in good})
+        existing_archive: set[tuple[str, str]] = set()
+        for i in range(0, len(wanted), 500):
+            existing_archive.update((kind, no) for kind, no in s.execute(
+                select(Record.kind, Record.archive_no).where(Record.archive_no.in_(wanted[i:i + 500]),
+                                                             Record.back_entered.is_(True))))
         numbers = [r.certificate_no for r in good if r.certificate_no]
         taken: set[str] = set()
         for i in range(0, len(numbers), 500):
@@ -427,7 +429,7 @@ class ArchiveImport:
                         status = "issued"
                         where, ref = link.get(r.row_no, (None, None))
                         linked = record_ids.get(ref) if where == "file" else ref
-                    data = {"archive_no": r.archive_no, "import_id": import_id, "source": "archive_import"}
+                    data = {"import_id": import_id, "source": "archive_import"}
                     if r.office_name:
                         data["office_name"] = r.office_name
                     if r.remarks:
@@ -435,15 +437,16 @@ class ArchiveImport:
                     values.append({
                         "uid": str(uuid.uuid4()), "kind": r.record_type, "status": status, "office_code": office_code,
                         "application_date": None, "registration_date": r.registration_date,
-                        "certificate_no": r.certificate_no, "back_entered": True, "linked_record_id": linked,
+                        "certificate_no": r.certificate_no, "back_entered": True, "archive_no": r.archive_no,
+                        "linked_record_id": linked,
                         "data": data, "created_by": username, "created_at": now, "updated_at": now,
                     })
                 ids = writer.insert_records(values)
                 parties = []
                 for r, rid in zip(chunk, ids):
                     record_ids[r.row_no] = rid
-                    parties.append(party_values(r.party1, 1, "party1", rid))
-                    parties.append(party_values(r.party2, 2, "party2", rid))
+                    parties.append(party_values(r.party1, 1, "party1", rid, r.registration_date))
+                    parties.append(party_values(r.party2, 2, "party2", rid, r.registration_date))
                 writer.insert(Party.__table__, parties)
                 done += len(chunk)
                 tick("write", done)
@@ -590,7 +593,8 @@ def fast_initials(name: str) -> str:
     return "".join(letters)[:16].lower()
 
 
-def party_values(p: PersonInput, position: int, role: str, record_id: int) -> dict:
+def party_values(p: PersonInput, position: int, role: str, record_id: int,
+                 registration_date: dt.date | None) -> dict:
     """The column values people.party_row gives, as a plain dict for a multi-row INSERT (building an ORM
     object per party costs more than the whole row's insert). Tests hold the two equal."""
     number = p.id_number or None
@@ -601,5 +605,5 @@ def party_values(p: PersonInput, position: int, role: str, record_id: int) -> di
         "record_id": record_id, "position": position, "role": role, "name": p.name,
         "name_initials": fast_initials(p.name), "sex": p.sex or None, "birth_date": p.birth_date,
         "id_type": p.id_type, "id_number": number, "id_tail": number[-6:] if number else None,
-        "nationality": p.nationality, "data": data,
+        "nationality": p.nationality, "data": data, "registration_date": registration_date,
     }

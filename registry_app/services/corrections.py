@@ -27,10 +27,11 @@ from registry_app.storage.models import Certificate, Correction, Party, Record, 
 
 PARTY_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "nationality", "ethnicity", "occupation",
                 "education", "residence", "phone", "prior_status")
-DATA_FIELDS = {"remarks": 500, "archive_no": 64, "office_name": 64}
+DATA_FIELDS = {"remarks": 500, "office_name": 64}
 # Only a back-entered record's own registration facts may be corrected here; a number this office
 # issued is changed by voiding and reissuing, never by editing.
-BACK_ENTERED_FIELDS = ("registration_date", "certificate_no")
+BACK_ENTERED_FIELDS = ("registration_date", "certificate_no", "archive_no")
+ARCHIVE_NO_LIMIT = 64
 EARLIEST_DATE = dt.date(1949, 10, 1)
 STATUS_ZH = {"proposed": "待审批", "approved": "已批准", "rejected": "已驳回"}
 
@@ -126,7 +127,10 @@ class Corrections:
                 limit = DATA_FIELDS[m[1]]
                 if not isinstance(new, str) or len(new) > limit:
                     issues.append(Issue("CORRECTION_VALUE_INVALID", f"应为不超过{limit}个字符的文字", path))
-                elif m[1] == "archive_no" and not new.strip():
+            elif path == "archive_no":
+                if not isinstance(new, str) or len(new) > ARCHIVE_NO_LIMIT:
+                    issues.append(Issue("CORRECTION_VALUE_INVALID", f"应为不超过{ARCHIVE_NO_LIMIT}个字符的文字", path))
+                elif not new.strip():
                     issues.append(Issue("ARCHIVE_NO_REQUIRED", "档案号不能为空", path))
             elif path == "registration_date":
                 try:
@@ -255,6 +259,8 @@ class Corrections:
                 rec.registration_date = dt.date.fromisoformat(new)
             elif path == "certificate_no":
                 rec.certificate_no = new or None
+            elif path == "archive_no":
+                rec.archive_no = new.strip()
         for position, pd in party_data.items():
             self._party(rec, position).data = pd
         rec.data = data

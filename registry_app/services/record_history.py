@@ -76,8 +76,9 @@ BLANK_STATUS_ZH = {"available": "未使用", "used": "已使用", "spoiled": "�
 FIELD_ZH = {"name": "姓名", "sex": "性别", "birth_date": "出生日期", "id_type": "证件类型", "id_number": "证件号码",
             "nationality": "国籍", "ethnicity": "民族", "occupation": "职业", "education": "文化程度",
             "residence": "常住户口所在地", "phone": "联系电话", "prior_status": "婚姻状况"}
+# "data.archive_no" names corrections made before the archive number became a column (revision 0004)
 DATA_FIELD_ZH = {"remarks": "备注", "archive_no": "档案号", "office_name": "登记机关"}
-RECORD_FIELD_ZH = {"registration_date": "登记日期", "certificate_no": "证书字号"}
+RECORD_FIELD_ZH = {"registration_date": "登记日期", "certificate_no": "证书字号", "archive_no": "档案号"}
 
 # audit detail keys worth a line on the timeline, in Chinese
 _DETAIL_ZH = {"certificate_no": "证书字号", "blank_serial": "空白证书印制号", "blank_serials": "空白证书印制号",
@@ -199,6 +200,7 @@ class RecordPage:
     application_date: str | None
     registration_date: str | None
     certificate_no: str | None
+    archive_no: str | None
     linked_record_id: int | None
     data: dict
     parties: list[PartyEntry]
@@ -360,7 +362,8 @@ class RecordHistory:
                 status=rec.status, status_zh=STATUS_ZH.get(rec.kind, {}).get(rec.status, rec.status),
                 back_entered=bool(rec.back_entered), office_code=rec.office_code,
                 application_date=_iso(rec.application_date), registration_date=_iso(rec.registration_date),
-                certificate_no=rec.certificate_no, linked_record_id=rec.linked_record_id, data=dict(rec.data or {}),
+                certificate_no=rec.certificate_no, archive_no=rec.archive_no, linked_record_id=rec.linked_record_id,
+                data=dict(rec.data or {}),
                 parties=parties, events=events, certificates=certificates, documents=documents, sync=sync,
                 corrections=[CorrectionView.of(c) for c in corrections], correctable=_correctable(rec, parties),
             )

@@ -8,8 +8,14 @@ One box, several kinds of query, each answered through an index:
                                   (a scan of the narrow covering index, never of the table)
     certificate number         -> records.certificate_no, and certificates.number for reissued ones
                                   (also an old free-text number of a back-entered record: 玄婚字第0123号)
-    Chinese characters         -> name prefix                           (ix_parties_name)
-    ASCII letters              -> pinyin initials prefix                (ix_parties_initials)
+    Chinese characters         -> name prefix                           (ix_parties_name_date)
+    ASCII letters              -> pinyin initials prefix                (ix_parties_initials_date)
+
+A name (or initials) query lists hits by name, then newest registration first: the exact name before
+the longer names it begins (王伟 before 王伟民), which is what the clerk typing a full name wants. That
+is also the order of the (name, registration date, record id) index, so a page is read from the index
+alone, however common the name: the party row keeps a copy of its record's registration date for this
+(revision 0004). Other queries find a handful of records and list them newest first.
 
 Hits are plain dataclasses with masked ID numbers; opening a record (audited separately) shows the full
 data. Every search is audited once, without the ID number in clear.
@@ -141,7 +147,7 @@ class RecordSearch:
             return and_(column >= prefix, column < _prefix_upper_bound(prefix))
         return column.like(prefix + "%")
 
-    def _candidates(self, session: Session, q: ParsedQuery) -> Select:
+    def _candidates(self, q: ParsedQuery) -> Select:
         if q.kind == "id_number":
             return select(Party.record_id).where(Party.id_number == q.value)
         if q.kind == "id_tail":
@@ -150,17 +156,13 @@ class RecordSearch:
             # A suffix of the tail: only the narrow index (id_tail, rowid) is scanned, then rows by rowid.
             ids = select(Party.id).where(Party.id_tail.like("%" + q.value))
             return select(Party.record_id).where(Party.id.in_(ids))
-        if q.kind == "certificate_no":
-            return union(
-                select(Record.id.label("record_id")).where(Record.certificate_no == q.value),
-                select(Certificate.record_id).where(Certificate.number == q.value),
-            )
-        if q.kind == "name":
-            return select(Party.record_id).where(self._prefix(session, Party.name, q.value))
-        return select(Party.record_id).where(self._prefix(session, Party.name_initials, q.value))
+        return union(
+            select(Record.id.label("record_id")).where(Record.certificate_no == q.value),
+            select(Certificate.record_id).where(Certificate.number == q.value),
+        )
 
-    def _statement(self, session: Session, q: ParsedQuery, kind, status, date_from, date_to) -> Select:
-        cand = self._candidates(session, q).subquery()
+    def _statement(self, q: ParsedQuery, kind, status, date_from, date_to) -> Select:
+        cand = self._candidates(q).subquery()
         stmt = select(Record).where(Record.id.in_(select(cand.c.record_id)))
         # The filters are written so that no index can serve them: the planner then starts from the
         # few candidate ids instead of walking, say, every marriage through ix_records_kind_status.
@@ -175,6 +177,44 @@ class RecordSearch:
             stmt = stmt.where(reg <= date_to)
         return stmt
 
+    def _name_statement(self, session: Session, q: ParsedQuery, kind, status, date_from, date_to) -> Select:
+        """Parties whose name (or initials) begins with the query, in index order: name, then newest."""
+        column = Party.name if q.kind == "name" else Party.name_initials
+        stmt = select(Party.record_id).where(self._prefix(session, column, q.value))
+        if date_from:
+            stmt = stmt.where(Party.registration_date >= date_from)
+        if date_to:
+            stmt = stmt.where(Party.registration_date <= date_to)
+        if kind or status:  # checked on each party's record as the walk goes (no index on records may lead)
+            stmt = stmt.join(Record, Record.id == Party.record_id)
+            if kind:
+                stmt = stmt.where(Record.kind.concat("") == kind)
+            if status:
+                stmt = stmt.where(Record.status.concat("") == status)
+        return stmt.order_by(column, Party.registration_date.desc().nulls_last(), Party.record_id.desc())
+
+    def _name_page(self, session: Session, stmt: Select, limit: int, offset: int) -> tuple[list[int], bool]:
+        """Distinct record ids for one page, walking the index in order (a record two of whose parties
+        match, such as a couple with the same initials, is listed once)."""
+        want = offset + limit + 1
+        seen: dict[int, None] = {}
+        fetched, chunk = 0, want * 2
+        while len(seen) < want:
+            rows = session.execute(stmt.limit(chunk).offset(fetched)).scalars().all()
+            for rid in rows:
+                seen.setdefault(rid, None)
+            fetched += len(rows)
+            if len(rows) < chunk:
+                break
+            chunk *= 2
+        ids = list(seen)
+        return ids[offset:offset + limit], len(ids) > offset + limit
+
+    def _name_total(self, session: Session, stmt: Select) -> int:
+        capped = stmt.order_by(None).limit(COUNT_CAP * 2).subquery()
+        counted = session.execute(select(func.count(func.distinct(capped.c.record_id)))).scalar() or 0
+        return min(counted, COUNT_CAP)
+
     @staticmethod
     def _ordered(stmt: Select) -> Select:
         """Newest registration first; open applications (no date yet) last."""
@@ -184,9 +224,11 @@ class RecordSearch:
         """SQLite's query plan for a search (for tests and the benchmark): one line per step."""
         q = parse_query(query)
         with self.ctx.db.read() as s:
-            stmt = self._statement(s, q, filters.get("kind"), filters.get("status"), filters.get("date_from"),
-                                   filters.get("date_to"))
-            stmt = self._ordered(stmt).limit(21)
+            args = (filters.get("kind"), filters.get("status"), filters.get("date_from"), filters.get("date_to"))
+            if q.kind in ("name", "initials"):
+                stmt = self._name_statement(s, q, *args).limit(42)
+            else:
+                stmt = self._ordered(self._statement(q, *args)).limit(21)
             compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
             return [row[-1] for row in s.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")]
 
@@ -203,16 +245,24 @@ class RecordSearch:
         if date_from and date_to and date_from > date_to:
             raise Refused([Issue("DATE_RANGE_INVALID", "起始日期晚于截止日期", "date_from")])
         with self.ctx.db.read() as s:
-            base = self._statement(s, q, kind, status, date_from, date_to)
-            rows = s.execute(self._ordered(base).limit(limit + 1).offset(offset)).scalars().all()
-            has_more = len(rows) > limit
-            rows = rows[:limit]
-            if offset == 0 and not has_more:
-                total = len(rows)
+            if q.kind in ("name", "initials"):
+                walk = self._name_statement(s, q, kind, status, date_from, date_to)
+                ids, has_more = self._name_page(s, walk, limit, offset)
+                by_id = {r.id: r for r in s.execute(select(Record).where(Record.id.in_(ids))).scalars()} if ids else {}
+                rows = [by_id[i] for i in ids]
+                total = len(rows) if offset == 0 and not has_more else max(self._name_total(s, walk),
+                                                                            offset + len(rows))
             else:
-                capped = base.with_only_columns(Record.id).limit(COUNT_CAP).subquery()
-                total = s.execute(select(func.count()).select_from(capped)).scalar() or 0
-                total = max(total, offset + len(rows))
+                base = self._statement(q, kind, status, date_from, date_to)
+                rows = s.execute(self._ordered(base).limit(limit + 1).offset(offset)).scalars().all()
+                has_more = len(rows) > limit
+                rows = rows[:limit]
+                if offset == 0 and not has_more:
+                    total = len(rows)
+                else:
+                    capped = base.with_only_columns(Record.id).limit(COUNT_CAP).subquery()
+                    total = s.execute(select(func.count()).select_from(capped)).scalar() or 0
+                    total = max(total, offset + len(rows))
             parties: dict[int, list[Party]] = {}
             if rows:
                 for p in s.execute(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from registry_app.errors import DatabaseLocked, StorageError, WrongPassphrase
+from registry_app.storage import denormalized  # noqa: F401 — registers the copy-keeping listeners
 
 
 @dataclass

@@ -83,6 +83,9 @@ class Record(Base):
     registration_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     certificate_no: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
     back_entered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The paper file's number (档案号) of a back-entered record: a column with an index (revision 0004),
+    # so an archive import checks its rows against those on record without reading every old record.
+    archive_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     linked_record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), nullable=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
@@ -97,6 +100,7 @@ class Record(Base):
         Index("ix_records_kind_status", "kind", "status"),
         Index("ix_records_registration_date", "registration_date"),
         Index("ix_records_linked", "linked_record_id"),  # revision 0003
+        Index("ix_records_archive_no", "archive_no"),  # revision 0004
     )
 
 
@@ -117,14 +121,17 @@ class Party(Base):
     id_tail: Mapped[str | None] = mapped_column(String(6), nullable=True)
     nationality: Mapped[str] = mapped_column(String(32), default="中国")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # A copy of the record's registration date, so that name search reads its page from the index
+    # alone (revision 0004); kept in step by registry_app.storage.denormalized.
+    registration_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     record: Mapped[Record] = relationship(back_populates="parties")
 
     __table_args__ = (
         Index("ix_parties_id_number", "id_number"),
         Index("ix_parties_id_tail", "id_tail"),
-        Index("ix_parties_name", "name"),
-        Index("ix_parties_initials", "name_initials"),
+        Index("ix_parties_name_date", "name", "registration_date", "record_id"),  # revision 0004
+        Index("ix_parties_initials_date", "name_initials", "registration_date", "record_id"),
         Index("ix_parties_record", "record_id"),
     )
 

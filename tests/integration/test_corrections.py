@@ -117,14 +117,14 @@ def test_back_entered_record_without_events_gets_none(clerk_ctx, supervisor_ctx,
     cid = Corrections(clerk_ctx).propose(archived, [
         {"path": "registration_date", "new": "1976-10-02"},
         {"path": "certificate_no", "new": "旧002"},
-        {"path": "data.archive_no", "new": "1976-J-0032"},
+        {"path": "archive_no", "new": "1976-J-0032"},
         {"path": "parties.1.birth_date", "new": "1950-01-01"},
     ], "档案核对")
     Corrections(supervisor_ctx).approve(cid)
     with db.read() as s:
         rec = s.get(Record, archived)
         assert rec.registration_date == D(1976, 10, 2) and rec.certificate_no == "旧002"
-        assert rec.data["archive_no"] == "1976-J-0032" and rec.parties[0].birth_date == D(1950, 1, 1)
+        assert rec.archive_no == "1976-J-0032" and rec.parties[0].birth_date == D(1950, 1, 1)
         assert s.execute(select(RecordEvent)).first() is None
 
 
@@ -137,7 +137,8 @@ def test_old_gaps_do_not_block_an_unrelated_correction(clerk_ctx, archived):
     ([{"path": "registration_date", "new": "2026-06-16"}], ["REGISTRATION_DATE_FUTURE"]),
     ([{"path": "registration_date", "new": "1949-01-01"}], ["REGISTRATION_DATE_TOO_EARLY"]),
     ([{"path": "registration_date", "new": "1976/10/02"}], ["DATE_INVALID"]),
-    ([{"path": "data.archive_no", "new": " "}], ["ARCHIVE_NO_REQUIRED"]),
+    ([{"path": "archive_no", "new": " "}], ["ARCHIVE_NO_REQUIRED"]),
+    ([{"path": "archive_no", "new": "卷" * 65}], ["CORRECTION_VALUE_INVALID"]),
     ([{"path": "parties.2.birth_date", "new": "2030-01-01"}], ["BIRTH_DATE_FUTURE"]),
 ])
 def test_back_entered_values_are_checked(clerk_ctx, archived, changes, expected):

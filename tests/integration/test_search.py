@@ -160,16 +160,42 @@ def test_paging(clerk_ctx, db):
     search = RecordSearch(clerk_ctx)
     first = search.search("欧阳", limit=10)
     assert len(first.hits) == 10 and first.has_more and first.total_estimate == 25
-    dates = [h.registration_date for h in first.hits]
-    assert dates == sorted(dates, reverse=True)  # newest first
+    keys = [(h.parties[0]["name"], h.registration_date) for h in first.hits]
+    # by name (code-point order), then newest first within a name
+    assert keys == sorted(keys, key=lambda k: (k[0], -D.fromisoformat(k[1]).toordinal()))
+    assert keys[:3] == [("欧阳一", "2026-01-21"), ("欧阳一", "2026-01-11"), ("欧阳一", "2026-01-01")]
     last = search.search("欧阳", limit=10, offset=20)
     assert len(last.hits) == 5 and not last.has_more
-    seen = {h.record_id for p in (first, search.search("欧阳", limit=10, offset=10), last) for h in p.hits}
-    assert len(seen) == 25
+    seen = [h.record_id for p in (first, search.search("欧阳", limit=10, offset=10), last) for h in p.hits]
+    assert len(seen) == len(set(seen)) == 25
     with pytest.raises(Refused):
         search.search("欧阳", limit=0)
     with pytest.raises(Refused):
         search.search("欧阳", offset=-1)
+
+
+def test_name_search_lists_the_exact_name_first_then_newest(clerk_ctx, db):
+    add_record(db, [("王伟民", "M", None), ("李娜", "F", None)], date=D(2026, 3, 1))
+    add_record(db, [("王伟", "M", None), ("赵敏", "F", None)], date=D(2001, 3, 1))
+    add_record(db, [("王伟", "M", None), ("钱芳", "F", None)], date=D(2020, 3, 1))
+    add_record(db, [("王伟", "M", None), ("孙丽", "F", None)], date=None, status="cooling_off", kind="divorce")
+    hits = RecordSearch(clerk_ctx).search("王伟").hits
+    assert [(h.parties[0]["name"], h.registration_date) for h in hits] == [
+        ("王伟", "2020-03-01"), ("王伟", "2001-03-01"), ("王伟", None), ("王伟民", "2026-03-01")]
+    # the filters still apply on the walk
+    assert [h.registration_date for h in RecordSearch(clerk_ctx).search("王伟", kind="divorce").hits] == [None]
+    assert [h.parties[0]["name"] for h in RecordSearch(clerk_ctx).search(
+        "王伟", date_from=D(2010, 1, 1)).hits] == ["王伟", "王伟民"]
+
+
+def test_a_record_two_of_whose_parties_match_is_listed_once(clerk_ctx, db):
+    for i in range(3):
+        add_record(db, [("张三", "M", None), ("赵四", "F", None)], date=D(2020, 1, 1 + i))  # zs and zs
+    page = RecordSearch(clerk_ctx).search("zs", limit=2)
+    assert len(page.hits) == 2 and page.has_more
+    rest = RecordSearch(clerk_ctx).search("zs", limit=2, offset=2)
+    assert len(rest.hits) == 1 and not rest.has_more
+    assert len({h.record_id for h in page.hits + rest.hits}) == 3
 
 
 QUERIES = ["110101199003070011", "1234", "12345X", "123456", "J320102-2026-000001", "玄婚字第0123号", "张三", "zsf"]
@@ -187,7 +213,15 @@ def test_every_query_goes_through_an_index(clerk_ctx, people, query, filters):
     # records are reached from the candidates by primary key (or a certificate number), never by walking
     # a whole kind, status or date range
     records = [line for line in plan if " records " in f" {line} "]
-    assert records and all("PRIMARY KEY" in line or "(certificate_no=?)" in line for line in records), plan
+    assert all("PRIMARY KEY" in line or "(certificate_no=?)" in line for line in records), plan
+    if query in ("张三", "zsf"):
+        # a name's page comes from the (name, date, record) index in order: at most the dates within one
+        # name are sorted, never the whole candidate set, and without filters no record row is read
+        assert any("COVERING INDEX ix_parties_" in line and "_date" in line for line in plan), plan
+        assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
+        assert bool(records) == bool(filters), plan
+    else:
+        assert records, plan
 
 
 def test_each_search_is_audited_once_without_the_id_number(clerk_ctx, db, people):

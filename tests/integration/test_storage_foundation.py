@@ -92,13 +92,25 @@ def test_upgrade_from_previous_revision_keeps_data_and_backs_up(tmp_path, old_re
     path = tmp_path / "old.db"
     db = open_database(sqlcipher_url(path, PASSPHRASE), must_exist=False)
     upgrade(db, old_revision)
-    _store_person(db, "旧版本", "11010519491231002X")
+    with db.write() as s:  # written in the old schema's own columns
+        s.execute(text("INSERT INTO records (id, uid, kind, status, office_code, registration_date, back_entered, "
+                       "data, created_by, created_at, updated_at) VALUES (1, 'u-old', 'marriage', 'registered', "
+                       "'320102', '2001-05-20', 1, '{\"archive_no\": \"HY-2001-00031\", \"source\": \"x\"}', 't', "
+                       "'2026-06-15 09:00:00', '2026-06-15 09:00:00')"))
+        s.execute(text("INSERT INTO parties (record_id, position, role, name, name_initials, id_type, id_number, "
+                       "nationality, data) VALUES (1, 1, 'party1', '旧版本', 'jbb', 'resident_id', "
+                       "'11010519491231002X', '中国', '{}')"))
     backup = upgrade(db)
     assert current_revision(db) == head_revision()
     assert backup is not None and backup.exists()
     assert oct(backup.stat().st_mode & 0o777) == "0o600"
     with db.read() as s:
         assert s.execute(select(Party.name)).scalar() == "旧版本"
+        # revision 0004 copies each record's registration date onto its parties
+        assert s.execute(select(Party.registration_date)).scalar() == dt.date(2001, 5, 20)
+        # ... and moves a back-entered record's archive number out of its JSON into the indexed column
+        rec = s.execute(select(Record)).scalar_one()
+        assert rec.archive_no == "HY-2001-00031" and rec.data == {"source": "x"}
         s.execute(text("SELECT count(*) FROM corrections")).scalar()  # table of the newer revision
     db.close()
     # the backup is the encrypted old database, openable with the same passphrase, at the old revision

@@ -312,7 +312,7 @@ class RecordDetail(QWidget):
         data = page.data or {}
         values = {"status": page.status_zh, "certificate_no": page.certificate_no or "—",
                   "registration_date": page.registration_date or "—", "application_date": page.application_date or "—",
-                  "archive_no": data.get("archive_no") or "—",
+                  "archive_no": page.archive_no or "—",
                   "source": self.tr("历史档案补录") if page.back_entered else self.tr("本机关办理"),
                   "remarks": data.get("remarks") or "—"}
         for key, label in self.summary.items():
