@@ -57,8 +57,13 @@ BENCH_REGIONS = ("320112",)
 ProgressFn = Callable[[str], None]
 
 
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def _progress_default(message: str) -> None:
-    print(f"bench: {message}", file=sys.stderr, flush=True)
+    # The peak so far with each step, so a high peak can be placed without a profiler.
+    print(f"bench: {message} (peak memory so far {peak_memory_mb():.0f} MB)", file=sys.stderr, flush=True)
 
 
 class Bench:
@@ -342,10 +347,13 @@ class Bench:
         def plain(first: int, last: int) -> None:
             from registry_app.sync.service import event_payload
 
+            # The same canonical payload, read in chunks as the service does, written without signature
+            # or encryption.
             with ctx.db.read() as s:
-                events = [event_payload(e) for e in s.execute(
-                    select(RecordEvent).where(RecordEvent.seq.between(first, last)).order_by(RecordEvent.seq)).scalars()]
-            write_atomic(out / "payload.json", canonical_json(events))
+                chunks = [canonical_json(event_payload(e)) for e in s.execute(
+                    select(RecordEvent).where(RecordEvent.seq.between(first, last)).order_by(RecordEvent.seq)
+                    .execution_options(yield_per=2000)).scalars()]
+            write_atomic(out / "payload.json", b"[" + b",".join(chunks) + b"]")
 
         for size, runs in self._export_sizes():
             name = f"export_{size}"
@@ -510,6 +518,7 @@ class Bench:
                         plain_lookup.ms.extend(timings.ms)
                     self.operations["encryption_lookup"] = operation(enc_lookup, plain_lookup)
                     self.values["encryption_lookup_ratio"] = self.operations["encryption_lookup"]["ratio"]
+                    self.progress("archive import on the plain copy")
                     plain_seconds, _, _ = self._import_once(pctx, rows)
                     self.operations["encryption_import"] = operation(imp, Samples([plain_seconds * 1000.0]), per=rows)
                     self.values["encryption_import_ratio"] = seconds / plain_seconds if plain_seconds > 0 else None
@@ -524,7 +533,7 @@ class Bench:
         client, bare = cold_start_ms(self.path, self.passphrase)
         self.operations["cold_start"] = operation(Samples(client), Samples(bare))
         self.values["cold_start_s"] = Samples(client).median / 1000.0
-        self.values["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        self.values["peak_memory_mb"] = peak_memory_mb()
         return {
             "records": total,
             "engine": "sqlcipher",

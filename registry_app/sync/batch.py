@@ -5,6 +5,7 @@ The same events, parameters and keys always give the same manifest, payload and 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -85,8 +86,9 @@ def _check_seq(events: list[dict]) -> list[Issue]:
     return issues
 
 
-def make_manifest(events: list[dict], payload: bytes, *, office_code: str, business_date: str, batch_seq: int,
-                  prev_batch_hash: str | None, created_at: str, office_key: OfficeKeyPair) -> dict:
+def make_manifest(events: list[dict], payload: bytes | None, *, office_code: str, business_date: str,
+                  batch_seq: int, prev_batch_hash: str | None, created_at: str, office_key: OfficeKeyPair,
+                  payload_sha256: str | None = None) -> dict:
     counts = Counter(ev.get("event_type") for ev in events)
     seqs = [ev.get("seq") for ev in events]
     return {
@@ -101,55 +103,104 @@ def make_manifest(events: list[dict], payload: bytes, *, office_code: str, busin
         "counts": dict(sorted(counts.items())),
         "first_event_seq": seqs[0] if seqs else None,
         "last_event_seq": seqs[-1] if seqs else None,
-        "payload_sha256": container.sha256_hex(payload),
+        "payload_sha256": payload_sha256 if payload is None else container.sha256_hex(payload),
         "key_id": office_key.key_id,
         "office_public_key": b64(office_key.public.ed25519_raw),
     }
 
 
-def encode_batch(manifest: dict, payload: bytes, *, office_key: OfficeKeyPair, province_public: PublicKey) -> bytes:
+def encode_batch(manifest: dict, payload: bytes | list[bytes], *, office_key: OfficeKeyPair,
+                 province_public: PublicKey) -> bytes:
     """Sign and seal exactly what is given, without checking it (build_batch checks; the
-    receiving side's tests use this to make files that are wrong in one precise way)."""
+    receiving side's tests use this to make files that are wrong in one precise way). The payload
+    may be given as its parts (BatchWriter): they are joined once, inside the plaintext, and the list is
+    emptied, so that a large batch is not held twice."""
     if province_public.x25519 is None or not province_public.owner.startswith("province:"):
         raise RegistryError("收件公钥不是省级加密公钥（recipient is not a province encryption key）",
                             code="KEY_NOT_PROVINCE")
     manifest_bytes = canonical_json(manifest)
     signature = office_key.private.sign(container.SIGNATURE_CONTEXT + manifest_bytes)
+    plaintext = container.frame(manifest_bytes, signature, payload)
+    if isinstance(payload, list):
+        payload.clear()  # the parts are consumed: from here on they live only in the plaintext
     return container.seal(
-        container.frame(manifest_bytes, signature, payload),
+        plaintext,
         recipient=province_public.x25519, recipient_key_id=province_public.key_id,
         office_code=str(manifest.get("office_code")), business_date=str(manifest.get("business_date")),
         batch_seq=int(manifest.get("batch_seq")), content_sha256=container.sha256_hex(manifest_bytes),
     )
 
 
+class BatchWriter:
+    """A batch built one event at a time: each event is checked against the schema as it comes and then
+    kept only as its canonical bytes, so a day of 100,000 events is never held as dicts (the payload
+    `[e1,e2,...]` is byte for byte what canonical_json gives for the whole list)."""
+
+    def __init__(self) -> None:
+        self._encoded: list[tuple[int, str, str, bytes]] = []  # (seq, event_id, event_type, canonical bytes)
+        self._issues: list[Issue] = []
+        self._count = 0
+
+    def add(self, event: Mapping[str, Any]) -> None:
+        ev = event if isinstance(event, dict) else dict(event) if isinstance(event, Mapping) else event
+        issues = event_schema_issues([ev])
+        if issues:  # numbered as in the whole list
+            label, own = _event_label(ev, self._count), _event_label(ev, 0)
+            self._issues += [Issue(i.code, i.message.replace(own, label, 1), i.field) for i in issues]
+        else:
+            self._encoded.append((ev["seq"], ev["event_id"], ev["event_type"], canonical_json(ev)))
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def seal(self, *, office_code: str, business_date: dt.date | str, batch_seq: int, prev_batch_hash: str | None,
+             created_at: dt.datetime | str, office_key: OfficeKeyPair, province_public: PublicKey) -> bytes:
+        """Validate everything, then seal. Refused (code BATCH_SCHEMA, BATCH_EVENT_SEQ, ...) lists every
+        problem found, each naming the event and the JSON path, and nothing is produced."""
+        if office_key.office_code != office_code:
+            raise RegistryError(f"签名密钥属于{office_key.office_code}，不是{office_code}（office key of another office）",
+                                code="BATCH_OFFICE_KEY_MISMATCH")
+        if self._issues:
+            raise Refused(self._issues)
+        self._encoded.sort(key=lambda e: e[0])  # input order must not change the output
+        heads = [{"seq": seq, "event_id": eid, "event_type": etype} for seq, eid, etype, _ in self._encoded]
+        seq_issues = _check_seq(heads)
+        if seq_issues:
+            raise Refused(seq_issues)
+        day = _text_date(business_date)
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            raise RegistryError(f"营业日“{day}”不是有效日期（invalid business_date）", code="BATCH_SCHEMA",
+                                field="business_date") from None
+        # The payload `[e1,e2,...]` as parts: hashed as it streams, joined once inside the plaintext.
+        parts = [b"["]
+        for i, (_, _, _, body) in enumerate(self._encoded):
+            if i:
+                parts.append(b",")
+            parts.append(body)
+        parts.append(b"]")
+        self._encoded.clear()
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(part)
+        manifest = make_manifest(heads, None, office_code=office_code, business_date=day, batch_seq=batch_seq,
+                                 prev_batch_hash=prev_batch_hash, created_at=_text_time(created_at),
+                                 office_key=office_key, payload_sha256=digest.hexdigest())
+        issues = manifest_schema_issues(manifest)
+        if issues:
+            raise Refused(issues)
+        return encode_batch(manifest, parts, office_key=office_key, province_public=province_public)
+
+
 def build_batch(events: Iterable[Mapping[str, Any]], *, office_code: str, business_date: dt.date | str,
                 batch_seq: int, prev_batch_hash: str | None, created_at: dt.datetime | str,
                 office_key: OfficeKeyPair, province_public: PublicKey) -> bytes:
-    """Validate everything, then seal. Refused (code BATCH_SCHEMA, BATCH_EVENT_SEQ, ...) lists every
-    problem found, each naming the event and the JSON path, and nothing is produced."""
-    if office_key.office_code != office_code:
-        raise RegistryError(f"签名密钥属于{office_key.office_code}，不是{office_code}（office key of another office）",
-                            code="BATCH_OFFICE_KEY_MISMATCH")
-    evs = [dict(ev) if isinstance(ev, Mapping) else ev for ev in events]
-    refuse = event_schema_issues(evs)
-    if refuse:
-        raise Refused(refuse)
-    evs.sort(key=lambda ev: ev["seq"])  # input order must not change the output
-    seq_issues = _check_seq(evs)
-    if seq_issues:
-        raise Refused(seq_issues)
-    day = _text_date(business_date)
-    try:
-        dt.date.fromisoformat(day)
-    except ValueError:
-        raise RegistryError(f"营业日“{day}”不是有效日期（invalid business_date）", code="BATCH_SCHEMA",
-                            field="business_date") from None
-    payload = canonical_json(evs)
-    manifest = make_manifest(evs, payload, office_code=office_code, business_date=day, batch_seq=batch_seq,
-                             prev_batch_hash=prev_batch_hash, created_at=_text_time(created_at),
-                             office_key=office_key)
-    issues = manifest_schema_issues(manifest)
-    if issues:
-        raise Refused(issues)
-    return encode_batch(manifest, payload, office_key=office_key, province_public=province_public)
+    """All the events at once (see BatchWriter, which this is)."""
+    writer = BatchWriter()
+    for ev in events:
+        writer.add(ev)
+    return writer.seal(office_code=office_code, business_date=business_date, batch_seq=batch_seq,
+                       prev_batch_hash=prev_batch_hash, created_at=created_at, office_key=office_key,
+                       province_public=province_public)

@@ -109,9 +109,11 @@ def unseal(data: bytes, header: Header, private: X25519PrivateKey) -> bytes:
                     "批次文件无法解密：文件被改动或省级密钥不对（authentication failed: tampered or wrong key）") from None
 
 
-def frame(manifest: bytes, signature: bytes, payload: bytes) -> bytes:
-    """Plaintext layout: manifest length (u32), manifest, Ed25519 signature (64), payload."""
-    return _LEN.pack(len(manifest)) + manifest + signature + payload
+def frame(manifest: bytes, signature: bytes, payload: bytes | list[bytes]) -> bytes:
+    """Plaintext layout: manifest length (u32), manifest, Ed25519 signature (64), payload. The payload may
+    come as its parts, joined here in the one copy the plaintext needs anyway."""
+    parts = payload if isinstance(payload, list) else [payload]
+    return b"".join([_LEN.pack(len(manifest)), manifest, signature, *parts])
 
 
 def unframe(plaintext: bytes) -> tuple[bytes, bytes, bytes]:

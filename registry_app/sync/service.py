@@ -49,7 +49,7 @@ from registry_app.storage.models import (
     WorkCase,
 )
 from registry_app.sync.ack import parse_ack
-from registry_app.sync.batch import batch_chain_hash, batch_file_hash, batch_file_name, build_batch
+from registry_app.sync.batch import BatchWriter, batch_chain_hash, batch_file_hash, batch_file_name, build_batch
 from registry_app.sync.canonical import canonical_json
 from registry_app.sync.keys import KeyRing, OfficeKeyPair, PublicKey, load_public_key_file, parse_public_key
 from registry_app.sync.reference import parse_reference
@@ -386,12 +386,13 @@ class SyncService:
         province = self._province_public(s)
         resent = self._resend_corrected(s, day)
         # The events to send: pending ones in sequence order up to the first one of a later day (the
-        # range stays contiguous). Read in chunks and released as they are turned into payload, so a day
-        # of 100,000 events is not held as ORM objects; they are marked below with one UPDATE.
+        # range stays contiguous). Read in chunks and each kept only as its checked canonical bytes, so a
+        # day of 100,000 events is held neither as ORM objects nor as dicts; they are marked below with one
+        # UPDATE.
         pending_count = s.execute(select(func.count()).select_from(RecordEvent)
                                   .where(RecordEvent.batch_seq.is_(None))).scalar() or 0
         total = pending_count + 2
-        payload: list[dict] = []
+        writer = BatchWriter()
         seqs: list[int] = []
         counter: Counter = Counter()
         query = (select(RecordEvent).where(RecordEvent.batch_seq.is_(None)).order_by(RecordEvent.seq)
@@ -403,7 +404,7 @@ class SyncService:
                 if cancelled():
                     raise ExportCancelled("已取消导出，未写入任何文件")
                 progress(i + 1, total, f"整理事件 {i + 1}/{pending_count}")
-            payload.append(event_payload(ev))
+            writer.add(event_payload(ev))
             seqs.append(ev.seq)
             counter[ev.event_type] += 1
             s.expunge(ev)
@@ -416,12 +417,11 @@ class SyncService:
         total = len(seqs) + 2
         batch_seq = (last.batch_seq if last else 0) + 1
         created_at = self.ctx.clock.now().isoformat(timespec="seconds")
-        data = build_batch(payload, office_code=office_code, business_date=day, batch_seq=batch_seq,
+        data = writer.seal(office_code=office_code, business_date=day, batch_seq=batch_seq,
                            prev_batch_hash=prev_hash, created_at=created_at, office_key=pair,
                            province_public=province)
         if cancelled():
             raise ExportCancelled("已取消导出，未写入任何文件")
-        del payload  # the batch bytes now hold it
         progress(len(seqs) + 1, total, "写入批次文件")
         name = batch_file_name(office_code, day, batch_seq)
         path = out / name

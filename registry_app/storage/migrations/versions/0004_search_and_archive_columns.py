@@ -39,7 +39,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('archive_no', sa.String(length=64), nullable=True))
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("UPDATE records SET archive_no = data->>'archive_no', "
-                   "data = (data::jsonb - 'archive_no')::json WHERE (data::jsonb) ? 'archive_no'")
+                   "data = (data::jsonb - 'archive_no')::json WHERE data->>'archive_no' IS NOT NULL")
     else:
         op.execute("UPDATE records SET archive_no = json_extract(data, '$.archive_no'), "
                    "data = json_remove(data, '$.archive_no') WHERE json_type(data, '$.archive_no') IS NOT NULL")
