@@ -21,6 +21,7 @@ from registry_app.services.audit import verify_chain
 from registry_app.services.context import AppContext
 from registry_app.services.marriage import MarriageCase, MarriageService
 from registry_app.services.office_setup import OfficeSetup, initialise
+from registry_app.services.search import RecordSearch
 from registry_app.storage.migrate import current_revision, head_revision
 from tests.factories import marriage_case, person
 
@@ -65,9 +66,16 @@ def test_migrations_and_a_registration_on_postgres(pg_office):
     assert current_revision(db) == head_revision()
     ctx = AppContext(db=db, clock=clock)
     ctx.user = Accounts(ctx).login("clerk", "Desk-pass-2026")
-    result = MarriageService(ctx).register_case(MarriageCase.from_dict(marriage_case()))
+    case = marriage_case()
+    result = MarriageService(ctx).register_case(MarriageCase.from_dict(case))
     assert result.certificate_no == "J320102-2026-000001"
     assert verify_chain(ctx).ok
+    # name search walks the (name, registration date, record) index on PostgreSQL too
+    name = case["party1"]["name"]
+    hits = RecordSearch(ctx).search(name[:1]).hits
+    assert [h.certificate_no for h in hits] == ["J320102-2026-000001"]
+    assert hits[0].registration_date == "2026-06-15"
+    assert RecordSearch(ctx).search(name, kind="divorce").hits == []
 
 
 WORKER = r"""
