@@ -36,7 +36,7 @@ SEARCH_DELAY_MS = 250
 PAGE_SIZE = 20
 HIT_COLUMNS = ("类型", "状态", "证书字号", "登记日期", "当事人", "证件号码（部分隐藏）", "来源")
 QUERY_KIND_ZH = {"id_number": "按身份证号码", "id_tail": "按证件号码尾号", "certificate_no": "按证书字号",
-                 "name": "按姓名", "initials": "按拼音首字母"}
+                 "name": "按姓名（同名的按登记日期从新到旧）", "initials": "按拼音首字母（同名的按登记日期从新到旧）"}
 
 
 def hit_row(h: Hit) -> tuple:
