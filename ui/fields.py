@@ -11,19 +11,13 @@ from registry_app.errors import Issue
 Validator = Callable[[str], "Issue | None"]
 
 
-class CheckedLineEdit(QWidget):
-    """A line edit plus its error label. `validator` returns an Issue (shown) or None."""
+class IssueSlot(QWidget):
+    """Any input widget with an error label under it: show_issue() puts an Issue's Chinese message there
+    and marks the input invalid (a combo box, a check box, or the line edit of CheckedLineEdit)."""
 
-    validity_changed = Signal(bool)
-
-    def __init__(self, validator: Validator | None = None, placeholder: str = "", password: bool = False,
-                 parent: QWidget | None = None):
+    def __init__(self, widget: QWidget, parent: QWidget | None = None):
         super().__init__(parent)
-        self.validator = validator
-        self.edit = QLineEdit(self)
-        self.edit.setPlaceholderText(placeholder)
-        if password:
-            self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.widget = widget
         self.error = QLabel(self)
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
@@ -31,9 +25,34 @@ class CheckedLineEdit(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.edit)
+        layout.addWidget(widget)
         layout.addWidget(self.error)
-        self.setFocusProxy(self.edit)
+        self.setFocusProxy(widget)
+
+    def show_issue(self, issue: Issue | None) -> None:
+        self.error.setText(issue.message if issue else "")
+        self.error.setVisible(issue is not None)
+        self.widget.setProperty("invalid", issue is not None)
+        self.widget.style().unpolish(self.widget)
+        self.widget.style().polish(self.widget)
+
+    def local_issue(self) -> Issue | None:
+        return None
+
+
+class CheckedLineEdit(IssueSlot):
+    """A line edit plus its error label. `validator` returns an Issue (shown) or None."""
+
+    validity_changed = Signal(bool)
+
+    def __init__(self, validator: Validator | None = None, placeholder: str = "", password: bool = False,
+                 parent: QWidget | None = None):
+        self.edit = QLineEdit()
+        super().__init__(self.edit, parent)
+        self.validator = validator
+        self.edit.setPlaceholderText(placeholder)
+        if password:
+            self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self._valid = validator is None
         self.edit.textChanged.connect(self._check)
 
@@ -45,18 +64,6 @@ class CheckedLineEdit(QWidget):
 
     def is_valid(self) -> bool:
         return self._valid
-
-    def show_issue(self, issue: Issue | None) -> None:
-        if issue is None:
-            self.error.hide()
-            self.error.setText("")
-            self.edit.setProperty("invalid", False)
-        else:
-            self.error.setText(issue.message)
-            self.error.show()
-            self.edit.setProperty("invalid", True)
-        self.edit.style().unpolish(self.edit)
-        self.edit.style().polish(self.edit)
 
     def _check(self, value: str) -> None:
         issue = self.validator(value) if self.validator else None

@@ -36,7 +36,8 @@ from registry_app.demo import names
 from registry_app.demo.timeline import registration_days
 from registry_app.demo.digest import DEMO_SETTING, content_digest, is_demo_database  # noqa: F401 (public API)
 from registry_app.demo.model import DemoSummary, _Marriage, _Person
-from registry_app.demo.writer import BulkWriter, SharedData
+from registry_app.demo.writer import BulkWriter
+from registry_app.storage.bulk import SharedData
 from registry_app.services import audit
 from registry_app.services.audit import lock_chain
 from registry_app.services.context import AppContext

@@ -16,7 +16,6 @@ written for one day must not be registered as if it were another.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +38,7 @@ from registry_app.domain.ids import IdType
 from registry_app.domain.parties import PersonInput
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
-from registry_app.services import audit
+from registry_app.services import audit, documents
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.numbering import allocate
@@ -47,7 +46,7 @@ from registry_app.services.people import party_row
 from registry_app.services.settings import OfficeSettings, load_settings
 from registry_app.services.stock import use_blank
 from registry_app.services.results import RegistrationResult
-from registry_app.storage.models import Certificate, Document, Party, Record
+from registry_app.storage.models import Certificate, Party, Record
 
 KIND = "adoption"
 STATUS_ZH = {"registered": "已登记", "dissolved": "已解除收养关系", "revoked": "已撤销登记"}
@@ -189,11 +188,7 @@ class AdoptionService:
                 use_blank(self.ctx, s, blank_serial, "adoption", cert)
             rec.certificate_no = number
             if photo:
-                doc = Document(record_id=rec.id, kind="adoption_photo", filename=photo_name,
-                               media_type=_media_type(photo), sha256=hashlib.sha256(photo).hexdigest(),
-                               content=photo, added_by=user.username, added_at=now)
-                s.add(doc)
-                s.flush()
+                doc = documents.attach(s, rec.id, "adoption_photo", photo_name, photo, user.username, now)
                 rec.data = {**rec.data, "photo_document_id": doc.id}
             audit.record(self.ctx, s, "adoption.registered", "record", rec.id,
                          {"certificate_no": number, "blank_serial": blank_serial})
@@ -386,11 +381,3 @@ def _registration_payload(rec: Record, case: AdoptionCase, number: str, blank_se
                         "conclusion": case.assessment.conclusion.value} if case.assessment else None),
         "waived": sorted({k for c in rec.data.get("conditions", []) for k in c.get("waived_by_keys", [])}),
     }
-
-
-def _media_type(data: bytes) -> str:
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    return "application/octet-stream"

@@ -40,6 +40,7 @@ from registry_app.services.context import AppContext
 from registry_app.services.people import initials
 from registry_app.services.search import upgrade_15
 from registry_app.services.settings import load_settings
+from registry_app.storage.bulk import SharedData, insert_rows
 from registry_app.storage.models import Certificate, Party, Record
 
 RECORD_TYPES = {"marriage": "marriage", "divorce": "divorce", "结婚": "marriage", "离婚": "divorce"}
@@ -415,6 +416,7 @@ class ArchiveImport:
             (ended_in_file if where == "file" else ended_on_record).add(ref)
 
         writer = _BulkWriter(s)
+        shared_data = SharedData({"import_id": import_id, "source": "archive_import"})  # serialised once
         done = 0
         record_ids: dict[int, int] = {}
         for batch_rows in (marriages, divorces):
@@ -429,11 +431,10 @@ class ArchiveImport:
                         status = "issued"
                         where, ref = link.get(r.row_no, (None, None))
                         linked = record_ids.get(ref) if where == "file" else ref
-                    data = {"import_id": import_id, "source": "archive_import"}
-                    if r.office_name:
-                        data["office_name"] = r.office_name
-                    if r.remarks:
-                        data["remarks"] = r.remarks
+                    data = shared_data
+                    if r.office_name or r.remarks:
+                        data = {**shared_data, **({"office_name": r.office_name} if r.office_name else {}),
+                                **({"remarks": r.remarks} if r.remarks else {})}
                     values.append({
                         "uid": str(uuid.uuid4()), "kind": r.record_type, "status": status, "office_code": office_code,
                         "application_date": None, "registration_date": r.registration_date,
@@ -497,18 +498,14 @@ class ArchiveImport:
 
 
 class _BulkWriter:
-    """Multi-row INSERTs in the caller's transaction.
-
-    On SQLite the rows go straight to the driver's executemany, each value converted once by the
-    column type's own bind processor (the same conversion SQLAlchemy applies), and record ids are
-    given out from max(id): the transaction began with BEGIN IMMEDIATE, so no other writer can take
-    one in between. Elsewhere (PostgreSQL) it is a Core INSERT with RETURNING in parameter order."""
+    """The import's multi-row INSERTs (storage.bulk.insert_rows). On SQLite record ids are given out from
+    max(id): the transaction began with BEGIN IMMEDIATE, so no other writer can take one in between.
+    Elsewhere (PostgreSQL) records go in with RETURNING in parameter order."""
 
     def __init__(self, session: Session):
         self.s = session
-        self.conn = session.connection()
-        self.dialect = self.conn.dialect
-        self.sqlite = self.dialect.name == "sqlite"
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.memo: dict[tuple[str, str], dict] = {}
         self.next_id = None
         if self.sqlite:
             self.next_id = (self.s.execute(select(func.max(Record.id))).scalar() or 0) + 1
@@ -526,30 +523,7 @@ class _BulkWriter:
         return ids
 
     def insert(self, table, values: list[dict]) -> None:
-        if not values:
-            return
-        if not self.sqlite:
-            self.s.execute(insert(table), values)
-            return
-        columns = list(values[0])
-        procs = [table.c[c].type._cached_bind_processor(self.dialect) for c in columns]
-        constant = {}
-        for c, proc in zip(columns, procs):
-            first = values[0][c]
-            if all(v[c] is first for v in values) or all(v[c] == first for v in values):
-                constant[c] = proc(first) if proc and first is not None else first
-        rows = []
-        for v in values:
-            rows.append(tuple(
-                constant[c] if c in constant else (proc(v[c]) if proc and v[c] is not None else v[c])
-                for c, proc in zip(columns, procs)
-            ))
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        cursor = self.conn.connection.dbapi_connection.cursor()
-        try:
-            cursor.executemany(sql, rows)
-        finally:
-            cursor.close()
+        insert_rows(self.s, table, values, self.memo)
 
 
 _FIELD_ZH = {"party1": "男方/当事人1", "party2": "女方/当事人2"}

@@ -3,7 +3,6 @@ office key, render to memory (never a temporary file), log every print, verify a
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -24,7 +23,7 @@ from registry_app.certificates.form_pdf import render_forms
 from registry_app.domain.parties import PRIOR_STATUSES
 from registry_app.domain.roles import Permission, can
 from registry_app.services.accounts import Accounts
-from registry_app.errors import NotFound, PermissionDenied, RegistryError
+from registry_app.errors import AuthenticationFailed, NotFound, PermissionDenied, RegistryError
 from registry_app.services import audit
 from registry_app.services.context import AppContext
 from registry_app.services.office_keys import active_office_key, office_public_keys
@@ -158,6 +157,19 @@ class CertificatePrinting:
             _rec, cert = self._certificate(s, record_id)
             return bool(s.execute(select(func.count()).select_from(PrintJob)
                                   .where(PrintJob.certificate_id == cert.id)).scalar())
+
+    def approve_reprint(self, username: str, password: str) -> str:
+        """The supervisor's approval given at the counter, checked before the print is sent: their
+        password is verified like a login (failures count towards the lock-out) and the account must be
+        allowed to approve reprints. Returns the approving user name; raises AuthenticationFailed or
+        PermissionDenied. (render() checks the password again inside the print transaction.)"""
+        self.ctx.require(Permission.PRINT)
+        if not username or not password:
+            raise AuthenticationFailed("请输入负责人的用户名和密码", code="APPROVAL_INCOMPLETE")
+        approver = Accounts(self.ctx).login(username, password)
+        if not can(approver.role, Permission.APPROVE_REPRINT):
+            raise PermissionDenied(f"{approver.display_name}（{approver.role.zh}）无权批准补打", code="NOT_A_SUPERVISOR")
+        return approver.username
 
     def _form(self, s, record_id: int, with_declarations: bool = False) -> bytes:
         """The review form (结婚登记审查处理表); with the two declarations (申请结婚登记声明书, or the

@@ -8,7 +8,6 @@ Every transition is checked here (not in the page), audited, and is one transact
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 
@@ -19,7 +18,7 @@ from registry_app.domain.marriage_rules import MarriageDeclarations, eligibility
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
-from registry_app.services import audit
+from registry_app.services import audit, documents
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.numbering import allocate
@@ -27,7 +26,7 @@ from registry_app.services.people import party_row, party_to_input, standing
 from registry_app.services.settings import load_settings
 from registry_app.services.stock import use_blank
 from registry_app.services.results import RegistrationResult
-from registry_app.storage.models import Certificate, Document, Record, User
+from registry_app.storage.models import Certificate, Record, User
 
 VARIANTS = {"ordinary": "结婚登记", "remarriage": "复婚登记", "supplementary": "补办结婚登记"}
 STATUS_ZH = {"accepted": "已受理", "reviewed": "已审查", "registered": "已登记", "cancelled": "已取消",
@@ -178,11 +177,7 @@ class MarriageService:
         data["declarations_signed"] = True
         data["witness"] = witness or user.username
         if photo:
-            doc = Document(record_id=rec.id, kind="joint_photo", filename=photo_name, media_type=_media_type(photo),
-                           sha256=hashlib.sha256(photo).hexdigest(), content=photo, added_by=user.username,
-                           added_at=self.ctx.clock.now())
-            s.add(doc)
-            s.flush()
+            doc = documents.attach(s, rec.id, "joint_photo", photo_name, photo, user.username, self.ctx.clock.now())
             data["photo_document_id"] = doc.id
         rec.data = data
         rec.status = "reviewed"
@@ -290,11 +285,3 @@ def registration_payload(rec: Record, number: str, blank_serial: str | None) -> 
             for p in rec.parties
         ],
     }
-
-
-def _media_type(data: bytes) -> str:
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    return "application/octet-stream"

@@ -110,8 +110,8 @@ class Report:
         for key, label, _, _ in AGE_BANDS:
             band = self.age_bands[key]
             rows.append((f"age_{key}", f"结婚登记当事人年龄 {label}（人）", band["total"]))
-            rows.append((f"age_{key}_male", f"  其中男（人）", band["male"]))
-            rows.append((f"age_{key}_female", f"  其中女（人）", band["female"]))
+            rows.append((f"age_{key}_male", "  其中男（人）", band["male"]))
+            rows.append((f"age_{key}_female", "  其中女（人）", band["female"]))
         unknown = self.age_bands.get("unknown", {"total": 0})
         rows.append(("age_unknown", "结婚登记当事人年龄不详（人）", unknown["total"]))
         return rows

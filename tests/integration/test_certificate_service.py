@@ -6,7 +6,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from registry_app.errors import PermissionDenied
+from registry_app.errors import PermissionDenied, RegistryError
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.marriage import MarriageCase, MarriageService
 from tests.factories import marriage_case
@@ -48,6 +48,23 @@ def test_reprint_approval_is_checked_in_the_service(clerk_ctx, approved_by, pass
     with pytest.raises(PermissionDenied) as err:
         printing.render(result.record_id, approved_by=approved_by, approver_password=password)
     assert err.value.code == code
+
+
+@pytest.mark.parametrize("username, password, code", [
+    ("", "", "APPROVAL_INCOMPLETE"),
+    ("supervisor", "wrong-pass-123", "AUTH_FAILED"),
+    ("clerk2", "Desk-pass-2026", "NOT_A_SUPERVISOR"),
+])
+def test_the_counters_early_approval_check_refuses_with_a_code(clerk_ctx, username, password, code):
+    with pytest.raises(RegistryError) as err:
+        CertificatePrinting(clerk_ctx).approve_reprint(username, password)
+    assert err.value.code == code
+
+
+def test_the_counters_early_approval_check_names_the_supervisor(clerk_ctx):
+    from tests.conftest import PASSWORDS
+
+    assert CertificatePrinting(clerk_ctx).approve_reprint("supervisor", PASSWORDS["supervisor"]) == "supervisor"
 
 
 def test_reprint_with_the_supervisors_password_is_logged_with_the_approver(clerk_ctx, db):

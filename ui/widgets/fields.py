@@ -1,11 +1,10 @@
-"""A field and its error, side by side in the form: any input widget wrapped with the label that
-shows an Issue's Chinese message under it, and a date field typed as digits."""
+"""A date field typed as digits (the field-with-its-error widgets themselves are in ui.fields)."""
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from registry_app.errors import Issue
 from ui.fields import CheckedLineEdit
@@ -54,32 +53,3 @@ class DateField(CheckedLineEdit):
         d = self.date()
         if d is not None and self.text() != d.isoformat():
             self.setText(d.isoformat())
-
-
-class IssueSlot(QWidget):
-    """Wraps a combo box, check box or any other input with an error label under it, so every field
-    of a form answers to show_issue() the same way CheckedLineEdit does."""
-
-    def __init__(self, widget: QWidget, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.widget = widget
-        self.error = QLabel(self)
-        self.error.setObjectName("fieldError")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(widget)
-        layout.addWidget(self.error)
-        self.setFocusProxy(widget)
-
-    def show_issue(self, issue: Issue | None) -> None:
-        self.error.setText(issue.message if issue else "")
-        self.error.setVisible(issue is not None)
-        self.widget.setProperty("invalid", issue is not None)
-        self.widget.style().unpolish(self.widget)
-        self.widget.style().polish(self.widget)
-
-    def local_issue(self) -> Issue | None:
-        return None

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QComboBox, QCompleter, QFormLayout, QGroupBox, QWi
 from registry_app.domain.ids import IdType, parse_resident_id, validate_document
 from registry_app.domain.parties import PRIOR_STATUSES, PersonInput
 from registry_app.errors import Issue
-from ui.fields import CheckedLineEdit
-from ui.widgets.fields import DateField, IssueSlot
+from ui.fields import CheckedLineEdit, IssueSlot
+from ui.widgets.fields import DateField
 
 # Suggestions only (the list a clerk picks from); the service decides what is acceptable.
 ETHNIC_GROUPS = (

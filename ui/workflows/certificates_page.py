@@ -4,7 +4,6 @@ The page only collects and shows: numbering, print log, reprint rule and verific
 services'. Printing goes through an injectable PrintTarget; long work through ui.background."""
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate, Qt
@@ -39,7 +38,6 @@ from ui.workflows.certificates_printing import (
     AskSupervisor,
     PrintTarget,
     ask_supervisor_dialog,
-    supervisor_approval,
 )
 from ui.workflows.certificates_tabs import (
     CalibrationTab,
@@ -216,7 +214,7 @@ class PrintTab(QWidget):
             say(self.message, "未获负责人批准，未打印", "bad")
             return False, None, None
         try:
-            approver = supervisor_approval(self.ctx, *answer)
+            approver = printing.approve_reprint(*answer)
         except RegistryError as exc:
             say(self.message, f"未获批准：{exc.message}", "bad")
             return False, None, None

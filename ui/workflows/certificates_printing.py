@@ -9,10 +9,6 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-from registry_app.domain.roles import Permission, can
-from registry_app.errors import AuthenticationFailed, PermissionDenied
-from registry_app.services.accounts import Accounts
-from registry_app.services.context import AppContext
 from ui.pdf_preview import page_sizes, paint_pdf
 
 Progress = Callable[[int, int], None]
@@ -98,15 +94,3 @@ def ask_supervisor_dialog(parent: QWidget | None, reason: str) -> tuple[str, str
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.username.text().strip(), dialog.password.text()
-
-
-def supervisor_approval(ctx: AppContext, username: str, password: str) -> str:
-    """A real second check: the supervisor's password is verified (failures count towards the
-    lock-out like any login) and the account must be allowed to approve reprints. Returns the
-    approving user name; raises AuthenticationFailed or PermissionDenied."""
-    if not username or not password:
-        raise AuthenticationFailed("请输入负责人的用户名和密码", code="APPROVAL_INCOMPLETE")
-    approver = Accounts(ctx).login(username, password)
-    if not can(approver.role, Permission.APPROVE_REPRINT):
-        raise PermissionDenied(f"{approver.display_name}（{approver.role.zh}）无权批准补打", code="NOT_A_SUPERVISOR")
-    return approver.username
