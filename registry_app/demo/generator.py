@@ -262,7 +262,7 @@ class DemoGenerator:
         self.w.add("certificates", {
             "id": cid, "number": number, "cert_type": cert_type, "record_id": record_id, "holder_position": None,
             "issued_on": day, "blank_serial": None, "status": "issued", "void_reason": "", "voided_by": None,
-            "print_count": 0, "data": {},
+            "data": {},
         })
         return cid, number
 

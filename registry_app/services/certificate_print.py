@@ -135,7 +135,6 @@ class CertificatePrinting:
                          {"approved_by": approver, "copy_no": copies + 1})
         s.add(PrintJob(certificate_id=cert.id, copy_no=copies + 1, blank_serial=cert.blank_serial,
                        printed_by=user.username, approved_by=approver, printed_at=self.ctx.clock.now()))
-        cert.print_count = copies + 1
         return copies + 1
 
     def preview(self, record_id: int, *, calibration: str | None = None, on_blank: bool = False) -> bytes:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry_app.certificates import Calibration, calibration_sheet_pdf, render_many
 from registry_app.domain.roles import Permission
@@ -20,7 +20,7 @@ from registry_app.errors import Issue, InvalidState, NotFound, Refused, Registry
 from registry_app.services import audit
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.context import AppContext
-from registry_app.storage.models import Certificate, PrinterCalibration, Record
+from registry_app.storage.models import Certificate, PrintJob, PrinterCalibration, Record
 
 CERTIFICATE_TYPE_ZH = {"J": "结婚证", "L": "离婚证", "BJ": "结婚证（补发）", "BL": "离婚证（补发）",
                        "SY": "收养登记证", "JC": "解除收养关系证明"}
@@ -39,6 +39,16 @@ class CalibrationInfo:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _print_counts(s, certs: list[Certificate]) -> dict[int, int]:
+    """Copies printed so far per certificate id, counted from the print log."""
+    ids = [c.id for c in certs]
+    if not ids:
+        return {}
+    return {cid: n for cid, n in s.execute(select(PrintJob.certificate_id, func.count())
+                                           .where(PrintJob.certificate_id.in_(ids))
+                                           .group_by(PrintJob.certificate_id))}
 
 
 @dataclass(frozen=True)
@@ -169,6 +179,7 @@ class PrintingSetup:
         with self.ctx.db.write() as s:
             certs = s.execute(select(Certificate).where(Certificate.issued_on == day, Certificate.status == "issued")
                               .order_by(Certificate.id)).scalars().all()
+            printed = _print_counts(s, certs)
             out = []
             for cert in certs:
                 rec = s.get(Record, cert.record_id)
@@ -176,7 +187,7 @@ class PrintingSetup:
                            or p.role.startswith("adopter")] if rec else []
                 out.append(DayCertificate(cert.record_id, cert.number, cert.cert_type,
                                           CERTIFICATE_TYPE_ZH.get(cert.cert_type, cert.cert_type), "、".join(holders),
-                                          cert.blank_serial or "", cert.print_count or 0))
+                                          cert.blank_serial or "", printed.get(cert.id, 0)))
             audit.record(self.ctx, s, "certificates.day_listed", "certificate", day.isoformat(),
                          {"count": len(out), "record_ids": [c.record_id for c in out]})
             return out
@@ -195,9 +206,10 @@ class PrintingSetup:
         with self.ctx.db.read() as s:
             certs = s.execute(select(Certificate).where(Certificate.issued_on == day, Certificate.status == "issued")
                               .order_by(Certificate.id)).scalars().all()
-            skipped = [] if include_printed else [c.number for c in certs if c.print_count]
-            chosen = [c for c in certs if include_printed or not c.print_count]
-            if include_printed and not approved_by and any(c.print_count for c in chosen):
+            printed = _print_counts(s, certs)
+            skipped = [] if include_printed else [c.number for c in certs if printed.get(c.id)]
+            chosen = [c for c in certs if include_printed or not printed.get(c.id)]
+            if include_printed and not approved_by and any(printed.get(c.id) for c in chosen):
                 raise Refused([Issue("REPRINT_NEEDS_SUPERVISOR", "其中有已打印过的证书，补打须经负责人批准",
                                      "approved_by")])
             views = []

@@ -160,8 +160,9 @@ class Certificate(Base):
     status: Mapped[str] = mapped_column(String(16), default="issued")
     void_reason: Mapped[str] = mapped_column(Text, default="")
     voided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    print_count: Mapped[int] = mapped_column(Integer, default=0)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # How often a certificate was printed is the number of its print_jobs rows (revision 0005 dropped
+    # the counter that repeated it).
 
     __table_args__ = (Index("ix_certificates_record", "record_id"),)
 
