@@ -86,9 +86,8 @@ def _check_seq(events: list[dict]) -> list[Issue]:
     return issues
 
 
-def make_manifest(events: list[dict], payload: bytes | None, *, office_code: str, business_date: str,
-                  batch_seq: int, prev_batch_hash: str | None, created_at: str, office_key: OfficeKeyPair,
-                  payload_sha256: str | None = None) -> dict:
+def make_manifest(events: list[dict], payload_sha256: str, *, office_code: str, business_date: str,
+                  batch_seq: int, prev_batch_hash: str | None, created_at: str, office_key: OfficeKeyPair) -> dict:
     counts = Counter(ev.get("event_type") for ev in events)
     seqs = [ev.get("seq") for ev in events]
     return {
@@ -103,7 +102,7 @@ def make_manifest(events: list[dict], payload: bytes | None, *, office_code: str
         "counts": dict(sorted(counts.items())),
         "first_event_seq": seqs[0] if seqs else None,
         "last_event_seq": seqs[-1] if seqs else None,
-        "payload_sha256": payload_sha256 if payload is None else container.sha256_hex(payload),
+        "payload_sha256": payload_sha256,
         "key_id": office_key.key_id,
         "office_public_key": b64(office_key.public.ed25519_raw),
     }
@@ -185,9 +184,9 @@ class BatchWriter:
         digest = hashlib.sha256()
         for part in parts:
             digest.update(part)
-        manifest = make_manifest(heads, None, office_code=office_code, business_date=day, batch_seq=batch_seq,
-                                 prev_batch_hash=prev_batch_hash, created_at=_text_time(created_at),
-                                 office_key=office_key, payload_sha256=digest.hexdigest())
+        manifest = make_manifest(heads, digest.hexdigest(), office_code=office_code, business_date=day,
+                                 batch_seq=batch_seq, prev_batch_hash=prev_batch_hash,
+                                 created_at=_text_time(created_at), office_key=office_key)
         issues = manifest_schema_issues(manifest)
         if issues:
             raise Refused(issues)

@@ -51,7 +51,7 @@ def batch(seqs, batch_seq=1, prev=None, day=DAY, **over) -> bytes:
 def crafted(events: list, *, sign_with=OFFICE, manifest_key=OFFICE, payload_events=None, **changes) -> bytes:
     """A batch that is wrong in exactly one way, signed so that only the intended check can catch it."""
     payload = canonical_json(events)
-    manifest = make_manifest(events, payload, office_code=manifest_key.office_code, business_date=DAY,
+    manifest = make_manifest(events, container.sha256_hex(payload), office_code=manifest_key.office_code, business_date=DAY,
                              batch_seq=1, prev_batch_hash=None, created_at=f"{DAY}T18:00:00+08:00",
                              office_key=manifest_key)
     manifest.update(changes)
@@ -176,7 +176,7 @@ def test_payload_hash_mismatch():
 def test_clear_header_must_match_signed_manifest():
     events = [event(1)]
     payload = canonical_json(events)
-    manifest = make_manifest(events, payload, office_code="320102", business_date=DAY, batch_seq=1,
+    manifest = make_manifest(events, container.sha256_hex(payload), office_code="320102", business_date=DAY, batch_seq=1,
                              prev_batch_hash=None, created_at=f"{DAY}T18:00:00+08:00", office_key=OFFICE)
     manifest_bytes = canonical_json(manifest)
     plaintext = container.frame(manifest_bytes, OFFICE.private.sign(container.SIGNATURE_CONTEXT + manifest_bytes),
