@@ -44,9 +44,10 @@ def _event_label(event: Any, index: int) -> str:
     return f"第{index + 1}个事件"
 
 
-def event_schema_issues(events: list) -> list[Issue]:
+def event_schema_issues(events: list, start: int = 0) -> list[Issue]:
+    """Schema problems of `events`, each named by its event (or its place, counted from `start`)."""
     issues = []
-    for i, ev in enumerate(events):
+    for i, ev in enumerate(events, start):
         for path, msg in schema_errors("event-v1", ev):
             issues.append(Issue("BATCH_SCHEMA", f"{_event_label(ev, i)}的{path}不符合格式：{msg}"
                                                 f"（event schema violation）", path))
@@ -142,10 +143,9 @@ class BatchWriter:
 
     def add(self, event: Mapping[str, Any]) -> None:
         ev = event if isinstance(event, dict) else dict(event) if isinstance(event, Mapping) else event
-        issues = event_schema_issues([ev])
-        if issues:  # numbered as in the whole list
-            label, own = _event_label(ev, self._count), _event_label(ev, 0)
-            self._issues += [Issue(i.code, i.message.replace(own, label, 1), i.field) for i in issues]
+        issues = event_schema_issues([ev], start=self._count)  # numbered as in the whole list
+        if issues:
+            self._issues += issues
         else:
             self._encoded.append((ev["seq"], ev["event_id"], ev["event_type"], canonical_json(ev)))
         self._count += 1
