@@ -10,6 +10,9 @@ CHINA_TZ = ZoneInfo("Asia/Shanghai")
 class Clock:
     """Wall clock in China Standard Time (registration dates are Beijing dates)."""
 
+    #: True for the system's own clock; an override is accepted only on a training database.
+    is_system = True
+
     def now(self) -> dt.datetime:
         return dt.datetime.now(CHINA_TZ)
 
@@ -18,7 +21,9 @@ class Clock:
 
 
 class FixedClock(Clock):
-    """A clock that says what it is told; tests and `--date` use it."""
+    """A clock that says what it is told; tests and `--date` (training databases only) use it."""
+
+    is_system = False
 
     def __init__(self, when: dt.datetime | dt.date):
         if isinstance(when, dt.datetime):

@@ -76,6 +76,14 @@ def record(
     return entry
 
 
+def chain_head(session: Session) -> dict:
+    """The chain's newest entry as {"seq", "hash"}: what a batch carries up to the province and the
+    close-of-day report prints, so a trail rewritten later disagrees with an anchor held elsewhere."""
+    row = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc())
+                          .limit(1)).first()
+    return {"seq": row[0], "hash": row[1]} if row else {"seq": 0, "hash": GENESIS}
+
+
 @dataclass
 class ChainReport:
     ok: bool

@@ -27,6 +27,9 @@ class OfficeSettings:
     lockout_minutes: int = 15
     reference_max_age_days: int = 7
     keyring_unlock: bool = False
+    # A training database (`registry init --training`): the only kind on which a clock override
+    # (`--date`) is accepted; every screen, certificate and batch made from it says so.
+    training: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
