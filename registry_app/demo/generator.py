@@ -38,7 +38,7 @@ from registry_app.demo.digest import DEMO_SETTING, content_digest, is_demo_datab
 from registry_app.demo.model import DemoSummary, _Marriage, _Person
 from registry_app.demo.writer import BulkWriter
 from registry_app.storage.bulk import SharedData
-from registry_app.services import audit
+from registry_app.services import audit, record_seals
 from registry_app.services.audit import lock_chain
 from registry_app.services.context import AppContext
 from registry_app.services.people import initials
@@ -651,6 +651,7 @@ class DemoGenerator:
                 s.execute(update(Record.__table__).where(Record.__table__.c.id == _bind("rid"))
                           .values(status="dissolved", updated_at=_bind("ts")),
                           [{"rid": rid, "ts": self._stamp(on)} for rid, on in part])
+                record_seals.touch(s, [rid for rid, _ in part])  # UPDATEs the ORM does not see
             for i in range(0, len(self.voids), CHUNK):
                 part = self.voids[i:i + CHUNK]
                 s.execute(update(Certificate.__table__).where(Certificate.__table__.c.id == _bind("cid"))

@@ -35,7 +35,7 @@ from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
 from registry_app.fsutil import write_atomic
 from registry_app.errors import Issue, Refused, StorageError
-from registry_app.services import audit
+from registry_app.services import audit, record_seals
 from registry_app.services.context import AppContext
 from registry_app.services.people import initials
 from registry_app.services.search import upgrade_15
@@ -456,6 +456,7 @@ class ArchiveImport:
             for i in range(0, len(ids), 500):
                 s.execute(update(Record.__table__).where(Record.__table__.c.id.in_(ids[i:i + 500]))
                           .values(status="dissolved", updated_at=now))
+            record_seals.touch(s, ids)  # an UPDATE the ORM does not see: seal the new states too
         return {"marriages": len(marriages), "divorces": len(divorces),
                 "dissolved": len(ended_in_file) + len(ended_on_record)}
 

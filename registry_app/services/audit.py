@@ -73,6 +73,8 @@ def record(
     head.value = entry.entry_hash
     session.add(entry)
     session.flush()
+    # The transaction's newest entry: record seals add the changed records' digests to it at commit.
+    session.info["registry.last_audit_entry"] = (entry, ctx)
     return entry
 
 
@@ -116,3 +118,8 @@ def verify_chain(ctx: AppContext) -> ChainReport:
         if head is not None and head.value != prev:
             return ChainReport(False, checked, expected_id, "审计链末尾的记录被删除")
     return ChainReport(True, checked)
+
+
+# Registers the session hooks that put each changed record's digest into the trail (after this module's
+# names exist: record_seals uses them).
+from registry_app.services import record_seals  # noqa: E402,F401

@@ -12,6 +12,8 @@ import datetime as dt
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from registry_app.storage.digests import SEALED_CHILDREN, touched_records
+
 
 class SharedData(dict):
     """A JSON `data` value shared by many rows: serialised once."""
@@ -28,6 +30,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict],
     calls so that a value converted once stays converted."""
     if not rows:
         return
+    _note_records(session, table, rows)
     conn = session.connection()
     dialect = conn.dialect
     if dialect.name != "sqlite":
@@ -58,6 +61,14 @@ def insert_rows(session: Session, table: Table, rows: list[dict],
         cursor.executemany(sql, out)
     finally:
         cursor.close()
+
+
+def _note_records(session: Session, table: Table, rows: list[dict]) -> None:
+    """Records written here bypass the ORM: note them, so the commit seals their state in the audit
+    trail like any other change (services/record_seals.py)."""
+    key = "id" if table.name == "records" else "record_id" if table.name in SEALED_CHILDREN else None
+    if key and key in rows[0]:
+        touched_records(session).update(row[key] for row in rows if row[key] is not None)
 
 
 __all__ = ["SharedData", "insert_rows"]
