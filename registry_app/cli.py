@@ -51,14 +51,32 @@ class Env:
         return value
 
     def open(self):
+        """Open with the client's exclusive lock: while a client (or another command) has the file open,
+        a command gets DatabaseLocked (exit 3) instead of writing under it. Closed when the command ends."""
+        from registry_app.fsutil import sweep_temp_files
         from registry_app.storage.engine import open_database, sqlcipher_url
         from registry_app.storage.migrate import upgrade
 
         if self._db is None:
             url = self.url or sqlcipher_url(self.db_path, self.passphrase())
-            self._db = open_database(url)
-            upgrade(self._db)
+            db = open_database(url, exclusive=True)
+            click_ctx = click.get_current_context(silent=True)
+            if click_ctx is not None:
+                click_ctx.find_root().call_on_close(self.close)
+            try:
+                upgrade(db)
+            except BaseException:
+                db.close()
+                raise
+            self._db = db
+            if db.path is not None:
+                sweep_temp_files(db.path.parent)  # left by a killed writer; we hold the lock now
         return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def context(self, date: str | None = None, user: str | None = None):
         from registry_app.services.accounts import Accounts

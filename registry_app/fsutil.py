@@ -3,7 +3,9 @@ write, and a key file is never readable by others, not even for the instant betw
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import time
 from pathlib import Path
 
 from registry_app.errors import StorageError
@@ -14,7 +16,7 @@ def write_atomic(path: str | os.PathLike, data: bytes, mode: int = 0o600) -> Pat
     is a rename on one file system) and is created with `mode` from the start."""
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    tmp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    tmp = temp_name(target)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     except OSError as exc:
@@ -36,11 +38,11 @@ def write_atomic(path: str | os.PathLike, data: bytes, mode: int = 0o600) -> Pat
         tmp.unlink(missing_ok=True)
         raise StorageError(f"写入{target.name}失败（write failed: {exc.strerror}）",
                            code="FILE_WRITE_FAILED") from exc
-    _fsync_dir(directory)
+    fsync_dir(directory)
     return target
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     # Makes the rename itself durable. Not possible on Windows, where opening a directory fails.
     if os.name != "posix":
         return
@@ -49,3 +51,43 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# What write_atomic (and the backup, which names its temporary file the same way) leaves behind when
+# killed between create and rename: ".NAME.<12 hex>.tmp", and the SQLite side files of such a file.
+TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp(-wal|-shm|-journal)?$")
+STALE_AFTER_S = 10 * 60
+
+
+def temp_name(target: Path) -> Path:
+    """The temporary sibling of `target` that write_atomic would use (and the sweep recognises)."""
+    return target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+
+
+def sweep_temp_files(*directories: str | os.PathLike | None, older_than_s: float = STALE_AFTER_S,
+                     now: float | None = None) -> list[Path]:
+    """Remove temporary files a killed writer left in `directories` (None and missing ones are
+    skipped). Only regular files whose name matches TEMP_NAME exactly and that have not changed for
+    `older_than_s` seconds: a writer still at work keeps its file. Returns what was removed."""
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    for directory in directories:
+        if directory is None or not str(directory):
+            continue
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue  # not there (an unplugged drive): nothing to sweep
+        for entry in entries:
+            if not TEMP_NAME.match(entry.name):
+                continue
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                if now - entry.stat(follow_symlinks=False).st_mtime < older_than_s:
+                    continue
+                os.unlink(entry.path)
+            except OSError:
+                continue
+            removed.append(Path(entry.path))
+    return removed

@@ -16,3 +16,9 @@ def data_dir() -> Path:
 
 def default_db_path() -> Path:
     return data_dir() / "registry.db"
+
+
+def default_backup_dir(db_path: Path) -> Path:
+    """Where daily backups go until the administrator names a folder on another disk: next to the
+    database (the migration backups live there too, under a different naming pattern)."""
+    return Path(db_path).parent / "backups"

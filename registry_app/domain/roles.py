@@ -35,6 +35,7 @@ class Permission(str, Enum):
     MANAGE_CALENDAR = "manage_calendar"
     READ_AUDIT = "read_audit"
     IMPORT_ARCHIVE = "import_archive"
+    BACKUP = "backup"                     # an encrypted copy of the whole database
 
     @property
     def zh(self) -> str:
@@ -54,6 +55,7 @@ _SUPERVISOR = _CLERK | {
 _ADMIN = {
     Permission.MANAGE_USERS, Permission.MANAGE_SETTINGS, Permission.MANAGE_KEYS,
     Permission.MANAGE_CALENDAR, Permission.READ_AUDIT, Permission.SYNC_IMPORT, Permission.STATISTICS,
+    Permission.BACKUP,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -83,6 +85,7 @@ _PERMISSION_ZH = {
     Permission.MANAGE_CALENDAR: "节假日安排",
     Permission.READ_AUDIT: "查看审计日志",
     Permission.IMPORT_ARCHIVE: "历史档案录入",
+    Permission.BACKUP: "数据库备份",
 }
 
 

@@ -30,6 +30,10 @@ class OfficeSettings:
     # A training database (`registry init --training`): the only kind on which a clock override
     # (`--date`) is accepted; every screen, certificate and batch made from it says so.
     training: bool = False
+    # Daily backups (services.backup): the folder (empty: next to the database; better a USB drive or
+    # another disk) and how many of the client's own backups to keep there.
+    backup_dir: str = ""
+    backup_keep: int = 14
 
     def to_dict(self) -> dict:
         return asdict(self)
