@@ -17,6 +17,10 @@ from registry_app.sync.keys import OfficeKeyPair, PublicKey, b64
 from registry_app.sync.schemas import schema_errors
 
 MANIFEST_FORMAT = "registry-batch-manifest"
+# The manifest's own version (the binary envelope stays at container.FORMAT_VERSION 1): version 2 adds the
+# office's audit chain head and the training flag. Readers accept 1 and 2.
+MANIFEST_VERSION = 2
+MANIFEST_VERSIONS = (1, 2)
 FILE_SUFFIX = ".rgb"
 
 
@@ -55,8 +59,11 @@ def event_schema_issues(events: list, start: int = 0) -> list[Issue]:
 
 
 def manifest_schema_issues(manifest: Any) -> list[Issue]:
+    """Checked against the schema of the version the manifest declares (v1 when it declares none)."""
+    version = manifest.get("format_version") if isinstance(manifest, dict) else None
+    name = f"manifest-v{version}" if version in MANIFEST_VERSIONS and not isinstance(version, bool) else "manifest-v1"
     return [Issue("BATCH_SCHEMA", f"批次清单的{path}不符合格式：{msg}（manifest schema violation）", path)
-            for path, msg in schema_errors("manifest-v1", manifest)]
+            for path, msg in schema_errors(name, manifest)]
 
 
 def _text_date(value: dt.date | str) -> str:
@@ -88,12 +95,20 @@ def _check_seq(events: list[dict]) -> list[Issue]:
 
 
 def make_manifest(events: list[dict], payload_sha256: str, *, office_code: str, business_date: str,
-                  batch_seq: int, prev_batch_hash: str | None, created_at: str, office_key: OfficeKeyPair) -> dict:
+                  batch_seq: int, prev_batch_hash: str | None, created_at: str, office_key: OfficeKeyPair,
+                  audit_head: Mapping[str, Any] | None = None, training: bool = False) -> dict:
+    """Version 2 when the office's audit chain head is given (every batch the office makes now), else
+    version 1 (a batch made before version 2 existed, re-exported with the manifest it was sent with)."""
     counts = Counter(ev.get("event_type") for ev in events)
     seqs = [ev.get("seq") for ev in events]
+    if audit_head is None and training:
+        raise RegistryError("培训标记只能写入第2版清单（training needs a v2 manifest with an audit head）",
+                            code="BATCH_SCHEMA", field="training")
+    extra = {} if audit_head is None else {
+        "audit_head": {"seq": audit_head.get("seq"), "hash": audit_head.get("hash")}, "training": bool(training)}
     return {
         "format": MANIFEST_FORMAT,
-        "format_version": container.FORMAT_VERSION,
+        "format_version": MANIFEST_VERSION if audit_head is not None else 1,
         "office_code": office_code,
         "business_date": business_date,
         "batch_seq": batch_seq,
@@ -106,6 +121,7 @@ def make_manifest(events: list[dict], payload_sha256: str, *, office_code: str, 
         "payload_sha256": payload_sha256,
         "key_id": office_key.key_id,
         "office_public_key": b64(office_key.public.ed25519_raw),
+        **extra,
     }
 
 
@@ -154,7 +170,8 @@ class BatchWriter:
         return self._count
 
     def seal(self, *, office_code: str, business_date: dt.date | str, batch_seq: int, prev_batch_hash: str | None,
-             created_at: dt.datetime | str, office_key: OfficeKeyPair, province_public: PublicKey) -> bytes:
+             created_at: dt.datetime | str, office_key: OfficeKeyPair, province_public: PublicKey,
+             audit_head: Mapping[str, Any] | None = None, training: bool = False) -> bytes:
         """Validate everything, then seal. Refused (code BATCH_SCHEMA, BATCH_EVENT_SEQ, ...) lists every
         problem found, each naming the event and the JSON path, and nothing is produced."""
         if office_key.office_code != office_code:
@@ -186,7 +203,8 @@ class BatchWriter:
             digest.update(part)
         manifest = make_manifest(heads, digest.hexdigest(), office_code=office_code, business_date=day,
                                  batch_seq=batch_seq, prev_batch_hash=prev_batch_hash,
-                                 created_at=_text_time(created_at), office_key=office_key)
+                                 created_at=_text_time(created_at), office_key=office_key,
+                                 audit_head=audit_head, training=training)
         issues = manifest_schema_issues(manifest)
         if issues:
             raise Refused(issues)
@@ -195,11 +213,12 @@ class BatchWriter:
 
 def build_batch(events: Iterable[Mapping[str, Any]], *, office_code: str, business_date: dt.date | str,
                 batch_seq: int, prev_batch_hash: str | None, created_at: dt.datetime | str,
-                office_key: OfficeKeyPair, province_public: PublicKey) -> bytes:
+                office_key: OfficeKeyPair, province_public: PublicKey,
+                audit_head: Mapping[str, Any] | None = None, training: bool = False) -> bytes:
     """All the events at once (see BatchWriter, which this is)."""
     writer = BatchWriter()
     for ev in events:
         writer.add(ev)
     return writer.seal(office_code=office_code, business_date=business_date, batch_seq=batch_seq,
                        prev_batch_hash=prev_batch_hash, created_at=created_at, office_key=office_key,
-                       province_public=province_public)
+                       province_public=province_public, audit_head=audit_head, training=training)

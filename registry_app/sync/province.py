@@ -16,7 +16,8 @@ from cryptography.exceptions import InvalidSignature
 from registry_app.errors import Refused, RegistryError
 from registry_app.sync import container
 from registry_app.sync.ack import ACK_FORMAT
-from registry_app.sync.batch import batch_file_hash, event_schema_issues, manifest_schema_issues
+from registry_app.sync.batch import (MANIFEST_VERSIONS, batch_file_hash, event_schema_issues,
+                                     manifest_schema_issues)
 from registry_app.sync.canonical import load_strict
 from registry_app.sync.keys import KeyRing, ProvinceKeyPair, PublicKey, b64
 from registry_app.sync.province_state import OfficeState, ProvinceState
@@ -92,7 +93,7 @@ def open_batch(data: bytes, province_private: ProvinceKeyPair | Iterable[Provinc
     if not isinstance(manifest, dict):
         raise RegistryError("批次清单不是JSON对象（manifest is not an object）", code="BATCH_MALFORMED")
     version = manifest.get("format_version")
-    if isinstance(version, int) and not isinstance(version, bool) and version != container.FORMAT_VERSION:
+    if isinstance(version, int) and not isinstance(version, bool) and version not in MANIFEST_VERSIONS:
         raise RegistryError(f"批次清单格式版本{version}不受支持（unsupported manifest version）",
                             code="FORMAT_VERSION_UNSUPPORTED")
     key_id, office_code = manifest.get("key_id"), manifest.get("office_code")
@@ -198,14 +199,27 @@ def _state_problems(manifest: dict, events: list, office: OfficeState) -> list[P
     return problems
 
 
-def validate_batch(data: bytes, keys: ReceiverKeys, state: ProvinceState) -> ValidationReport:
-    """Never raises for a bad file: every refusal is a problem in the report. Does not touch state."""
+def is_training(manifest: Mapping) -> bool:
+    return manifest.get("training") is True
+
+
+def _training_problem() -> Problem:
+    return Problem("BATCH_TRAINING", "该批次由培训数据库生成，不是正式登记数据；如确需接收（测试），请加 --accept-training"
+                                     "（training batch refused）")
+
+
+def validate_batch(data: bytes, keys: ReceiverKeys, state: ProvinceState,
+                   accept_training: bool = False) -> ValidationReport:
+    """Never raises for a bad file: every refusal is a problem in the report. Does not touch state.
+    A batch from a training database is refused (BATCH_TRAINING) unless `accept_training`."""
     try:
         opened = open_batch(data, keys.province, keys.offices)
     except Refused as exc:
         return ValidationReport(False, [Problem(i.code, i.message) for i in exc.issues], None, [])
     except RegistryError as exc:
         return ValidationReport(False, [Problem(exc.code, exc.message)], None, [])
+    if is_training(opened.manifest) and not accept_training:
+        return ValidationReport(False, [_training_problem()], opened.manifest, opened.events, opened)
     problems = _content_problems(opened.manifest, opened.events)
     if not problems:
         problems = _state_problems(opened.manifest, opened.events, state.office(opened.office_code))
@@ -232,9 +246,14 @@ def accept_batch(report: ValidationReport, state: ProvinceState) -> OfficeState:
 
 
 def build_ack(opened: OpenedBatch, *, province_key: ProvinceKeyPair, rejects: Mapping[str, str] | None = None,
-              conflicts: Mapping[str, str] | None = None, created_at: dt.datetime | str) -> bytes:
+              conflicts: Mapping[str, str] | None = None, created_at: dt.datetime | str,
+              accept_training: bool = False) -> bytes:
     """Signed answer for one batch: every event accepted unless listed as rejected (R-codes) or in
-    conflict (C-codes) with the province's marital-status re-check."""
+    conflict (C-codes) with the province's marital-status re-check. Written in the version of the
+    batch's manifest: a v2 answer repeats the audit chain head the batch carried, the office's anchor."""
+    if is_training(opened.manifest) and not accept_training:
+        problem = _training_problem()
+        raise RegistryError(problem.message, code=problem.code)
     rejects, conflicts = dict(rejects or {}), dict(conflicts or {})
     ids = {ev["event_id"] for ev in opened.events}
     unknown = sorted((set(rejects) | set(conflicts)) - ids)
@@ -261,14 +280,17 @@ def build_ack(opened: OpenedBatch, *, province_key: ProvinceKeyPair, rejects: Ma
         summary[entry["status"]] += 1
         entries.append(entry)
     m = opened.manifest
+    version = 2 if m["format_version"] >= 2 else 1
+    batch = {"office_code": m["office_code"], "business_date": m["business_date"], "batch_seq": m["batch_seq"],
+             "file_sha256": opened.file_hash, "content_sha256": opened.chain_hash}
+    if version == 2:
+        batch["audit_head"] = m.get("audit_head")
     body = {
-        "format": ACK_FORMAT, "format_version": 1, "province": province_key.province_code,
-        "batch": {"office_code": m["office_code"], "business_date": m["business_date"], "batch_seq": m["batch_seq"],
-                  "file_sha256": opened.file_hash, "content_sha256": opened.chain_hash},
+        "format": ACK_FORMAT, "format_version": version, "province": province_key.province_code, "batch": batch,
         "created_at": created_at.isoformat(timespec="seconds") if isinstance(created_at, dt.datetime) else created_at,
         "events": entries, "summary": summary,
     }
-    errors = schema_errors("ack-v1", body)
+    errors = schema_errors(f"ack-v{version}", body)
     if errors:
         raise RegistryError(f"回执内容不符合格式：{errors[0][0]} {errors[0][1]}（ack schema）", code="ACK_SCHEMA")
-    return sign_document(ACK_FORMAT, body, province_key)
+    return sign_document(ACK_FORMAT, body, province_key, version)

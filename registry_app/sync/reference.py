@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from registry_app.clock import CHINA_TZ
 from registry_app.errors import RegistryError
 from registry_app.sync.keys import KeyRing, ProvinceKeyPair, PublicKey, b64
 from registry_app.sync.schemas import schema_errors
@@ -43,6 +44,22 @@ class ReferenceExtract:
     def status_of(self, id_number: str) -> str | None:
         """None means the province holds no status for this number, not that the person is single."""
         return self.entries.get(id_hash(id_number, self.key))
+
+
+def parse_as_of(value: object) -> dt.datetime | None:
+    """The extract's `as_of` as an aware time (a date is its midnight, no zone is Beijing time), or
+    None when it is not a date or date-time at all. Used on the file and again on the stored value, so
+    a bad value never reaches a comparison."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else \
+            dt.datetime.combine(dt.date.fromisoformat(value), dt.time())
+    except ValueError:
+        return None
+    if value != value.strip() or not 1900 <= when.year <= 9000:  # far outside any extract; no overflow later
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=CHINA_TZ)
 
 
 def statuses_from_events(events: Iterable[Mapping]) -> dict[str, str]:
@@ -90,4 +107,6 @@ def parse_reference(data: bytes, province_public_keys: KeyRing | list[PublicKey]
     if errors:
         raise RegistryError(f"参照数据不符合格式：{errors[0][0]} {errors[0][1]}（malformed extract）",
                             code="REFERENCE_MALFORMED")
+    if parse_as_of(body["as_of"]) is None:  # the pattern lets through a month 13 or a day 31 in June
+        raise RegistryError("参照数据的截止时间as_of不是有效的日期或时间（malformed as_of）", code="REFERENCE_MALFORMED")
     return ReferenceExtract(body["province"], body["as_of"], base64.b64decode(body["hmac_key"]), body["entries"])

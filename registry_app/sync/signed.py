@@ -20,17 +20,18 @@ def _context(kind: str, version: int) -> bytes:
     return f"{kind} v{version}".encode("ascii") + b"\x00"
 
 
-def sign_document(kind: str, body: dict, key: ProvinceKeyPair) -> bytes:
+def sign_document(kind: str, body: dict, key: ProvinceKeyPair, version: int = DOC_VERSION) -> bytes:
+    """The header's version is the body's `format_version` (an acknowledgement is version 1 or 2)."""
     body_bytes = canonical_json(body)
-    signature = key.signing.sign(_context(kind, DOC_VERSION) + body_bytes)
-    header = {"format": kind, "version": DOC_VERSION, "key_id": key.key_id, "signature": b64(signature)}
+    signature = key.signing.sign(_context(kind, version) + body_bytes)
+    header = {"format": kind, "version": version, "key_id": key.key_id, "signature": b64(signature)}
     return canonical_json(header) + b"\n" + body_bytes + b"\n"
 
 
 def open_document(data: bytes, kind: str, keys: KeyRing | list[PublicKey] | PublicKey,
-                  prefix: str, what: str) -> dict:
-    """Verify and parse. Codes: <prefix>_MALFORMED, FORMAT_VERSION_UNSUPPORTED, <prefix>_KEY_UNKNOWN,
-    <prefix>_BAD_SIGNATURE."""
+                  prefix: str, what: str, versions: tuple[int, ...] = (DOC_VERSION,)) -> dict:
+    """Verify and parse a document of one of `versions`. Codes: <prefix>_MALFORMED,
+    FORMAT_VERSION_UNSUPPORTED, <prefix>_KEY_UNKNOWN, <prefix>_BAD_SIGNATURE."""
     ring = KeyRing.of(keys)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise RegistryError(f"{what}内容不是字节（not bytes）", code=f"{prefix}_MALFORMED")
@@ -46,8 +47,9 @@ def open_document(data: bytes, kind: str, keys: KeyRing | list[PublicKey] | Publ
     version = header.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise RegistryError(f"{what}缺少版本号（missing version）", code=f"{prefix}_MALFORMED")
-    if version != DOC_VERSION:
-        raise RegistryError(f"{what}格式版本{version}不受支持，本程序支持版本{DOC_VERSION}（unsupported format version）",
+    if version not in versions:
+        known = "、".join(str(v) for v in versions)
+        raise RegistryError(f"{what}格式版本{version}不受支持，本程序支持版本{known}（unsupported format version）",
                             code="FORMAT_VERSION_UNSUPPORTED")
     key_id, sig_text = header.get("key_id"), header.get("signature")
     if not isinstance(key_id, str) or not isinstance(sig_text, str) or set(header) != {

@@ -21,11 +21,11 @@ from registry_app.sync.province import ProvinceState, ReceiverKeys, accept_batch
 from registry_app.sync.reference import build_reference
 from registry_app.sync.service import OperationCancelled, SyncService
 from registry_app.sync.signed import sign_document
-from tests.factories import marriage_case, person
+from tests.factories import jpeg_photo, marriage_case, person
 
 D = dt.date
 DAY = D(2026, 6, 15)
-PHOTO = b"\xff\xd8\xff fake jpeg"
+PHOTO = jpeg_photo()
 
 
 @pytest.fixture
@@ -157,8 +157,14 @@ def test_failed_commit_leaves_no_file(clerk_ctx, db, day_of_work, province, tmp_
     before = snapshot(db)
     with pytest.raises(RuntimeError):
         SyncService(clerk_ctx).export(DAY, out)
-    assert not list(out.glob("*.rgb")) and not list(out.glob("*.pub"))
-    assert snapshot(db) == before
+    assert not list(out.glob("*.rgb")) and not list(out.glob("*.pub")) and not list(out.glob(".*"))
+    after = snapshot(db)
+    # nothing changed but the trail of the attempt: the batch was recorded pending, then dropped
+    assert {k: v for k, v in after.items() if k != "audit"} == {k: v for k, v in before.items() if k != "audit"}
+    with db.read() as s:
+        actions = list(s.execute(select(AuditEntry.action).where(AuditEntry.id > before["audit"])
+                                 .order_by(AuditEntry.id)).scalars())
+    assert actions == ["sync.export_pending", "sync.export_dropped"]
 
 
 @pytest.mark.parametrize("when, code", [(D(2026, 6, 16), "SYNC_DATE_FUTURE"), (D(2026, 6, 14), "SYNC_DATE_ORDER")])
@@ -263,7 +269,7 @@ def _tampered(opened, province, other_province, kind):
         doc["batch"]["content_sha256"] = "0" * 64
     if kind == "other_office":
         doc["batch"]["office_code"] = "320103"
-    return sign_document("registry-ack", doc, province)
+    return sign_document("registry-ack", doc, province, doc["format_version"])
 
 
 @pytest.mark.parametrize("kind, code", [

@@ -135,7 +135,7 @@ def test_future_envelope_version():
 
 
 def test_future_manifest_version():
-    assert refused(crafted([event(1)], format_version=2)) == ["FORMAT_VERSION_UNSUPPORTED"]
+    assert refused(crafted([event(1)], format_version=3)) == ["FORMAT_VERSION_UNSUPPORTED"]
 
 
 def test_wrong_province_key():
@@ -337,7 +337,7 @@ def _ack_variants():
         "signature changed": (head.replace(b'"signature":"', b'"signature":"AA') + b"\n" + body + b"\n",
                               "ACK_BAD_SIGNATURE"),
         "untrusted key": (make_ack(province_key=OTHER_PROVINCE), "ACK_KEY_UNKNOWN"),
-        "future version": (canonical_json({**header, "version": 2}) + b"\n" + body + b"\n",
+        "future version": (canonical_json({**header, "version": 3}) + b"\n" + body + b"\n",
                            "FORMAT_VERSION_UNSUPPORTED"),
         "not json": (b"hello\nworld\n", "ACK_MALFORMED"),
         "one line": (head + b"\n", "ACK_MALFORMED"),
