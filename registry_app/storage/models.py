@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 
 class Base(DeclarativeBase):
@@ -260,7 +261,11 @@ class KeyMaterial(Base):
 
 
 class Batch(Base):
-    """An exported end-of-day batch file: the chain of batches the province checks."""
+    """An exported end-of-day batch file: the chain of batches the province checks.
+
+    A batch is recorded `pending` (with the exact hash of the file about to be written) and committed
+    before its file appears, then marked `written` with its events (revision 0006); a pending batch
+    left by a crash is adopted or dropped by the sync service's reconcile."""
 
     __tablename__ = "batches"
     batch_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -274,6 +279,15 @@ class Batch(Base):
     created_at: Mapped[str] = mapped_column(String(40))
     created_by: Mapped[str] = mapped_column(String(64))
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="written", server_default="written")
+    chain_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # SHA-256 of the signed manifest
+    manifest_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # the audit chain head the manifest carries (v2), re-used as is when the batch is re-exported
+    audit_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    audit_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # where the file was written: {"dir": ..., "host": ...}, so a reconcile looks in the right place
+    outbox: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class Acknowledgement(Base):
