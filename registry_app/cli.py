@@ -167,11 +167,26 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--acks", "acks_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="省级回执所在文件夹：按回执确认的审计链锚点核验（及数据库中保存的锚点）")
 @pass_env
-def audit_verify(env: Env) -> None:
-    """Check the hash chain. Exit 0 when it holds, 1 naming the first broken entry."""
+def audit_verify(env: Env, acks_dir: Path | None) -> None:
+    """Check the hash chain. Exit 0 when it holds, 1 naming the first broken entry. With --acks: also
+    against every audit head the province's acknowledgements confirmed (exit 1 with coded problems)."""
     from registry_app.services.audit import verify_chain
 
+    if acks_dir is not None:
+        from registry_app.services.audit_anchors import verify_anchored
+
+        with handled():
+            anchored = verify_anchored(env.context(), acks_dir)
+        emit(anchored.to_dict())
+        if not anchored.ok:
+            click.echo("审计记录与省级回执确认的锚点不符：" + "；".join(p.message for p in anchored.problems), err=True)
+            sys.exit(1)
+        click.echo(f"审计链完整，与{len(anchored.anchors)}个锚点一致 (chain holds against "
+                   f"{len(anchored.anchors)} anchors)", err=True)
+        return
     with handled():
         report = verify_chain(env.context())
     emit(report.to_dict())
