@@ -39,9 +39,13 @@ def _service(env: Env, user: str):
 @click.option("--user", required=True)
 @pass_env
 def sync_check(env: Env, day: str, user: str) -> None:
-    """Close-day check: open work, quality rate (登记合格率) and defects, events by type."""
+    """Close-day check: open work, quality rate (登记合格率) and defects, events by type, and the audit
+    chain head (`paper_anchor`) to copy onto the close-of-day sheet."""
     with handled():
-        emit(_service(env, user).close_day_check(day).to_dict())
+        report = _service(env, user).close_day_check(day)
+        emit(report.to_dict())
+        click.echo(f"审计链锚点（请抄录在日终报表上）：{report.anchor_text} (audit head: seq {report.audit_head['seq']}, "
+                   f"hash {report.audit_head['hash'][:16]})", err=True)
 
 
 @sync.command("export")
@@ -59,6 +63,30 @@ def sync_export(env: Env, day: str, out_dir: Path, again: bool, user: str) -> No
             emit([r.to_dict() for r in svc.reexport(day, out_dir)])
         else:
             emit(svc.export(day, out_dir).to_dict())
+
+
+@sync.command("reconcile")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="另需核对的发件文件夹（默认：未完成批次记录的文件夹和最近一次导出的文件夹）")
+@click.option("--user", required=True)
+@pass_env
+def sync_reconcile(env: Env, out_dir: Path | None, user: str) -> None:
+    """Settle what an interrupted export left: adopt a pending batch whose file is there, drop one whose
+    file never appeared, move unknown batch files to quarantine/. The client does this at every start."""
+    with handled():
+        emit(_service(env, user).reconcile(out_dir).to_dict())
+
+
+@sync.command("release-orphan")
+@click.argument("file_name")
+@click.option("--note", required=True, help="与省级核实的情况（如：省级确认未收到该批次）")
+@click.option("--user", required=True)
+@pass_env
+def sync_release_orphan(env: Env, file_name: str, note: str, user: str) -> None:
+    """Supervisor: a quarantined batch file was never received by the province; the next export may
+    make that batch number."""
+    with handled():
+        emit(_service(env, user).release_orphan(file_name, note))
 
 
 @sync.command("set-province-key")
@@ -170,6 +198,7 @@ def _summary(report, data: bytes) -> dict:
         "batch_seq": m.get("batch_seq"), "event_count": m.get("event_count"), "counts": m.get("counts"),
         "first_event_seq": m.get("first_event_seq"), "last_event_seq": m.get("last_event_seq"),
         "file_sha256": batch_file_hash(data), "chain_hash": report.opened.chain_hash if report.opened else None,
+        "format_version": m.get("format_version"), "audit_head": m.get("audit_head"), "training": m.get("training"),
         # no personal data on the terminal: ids and types only
         "events": [{"event_id": e.get("event_id"), "seq": e.get("seq"), "event_type": e.get("event_type"),
                     "record_id": e.get("record_id")} for e in report.events if isinstance(e, dict)],
@@ -192,9 +221,11 @@ def province_keygen_cmd(out_dir: Path, province_code: str) -> None:
 @click.argument("batch", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--keys", "keys_dir", type=click.Path(path_type=Path, file_okay=False), required=True)
 @click.option("--accept", is_flag=True, help="校验通过时记为已接收（推进接收状态）")
-def province_validate(batch: Path, keys_dir: Path, accept: bool) -> None:
+@click.option("--accept-training", is_flag=True, help="接收培训数据库生成的批次（默认拒收：BATCH_TRAINING）")
+def province_validate(batch: Path, keys_dir: Path, accept: bool, accept_training: bool) -> None:
     """Check a batch as the province would. Exit 0 only when it is acceptable (with --accept: and
-    was recorded as received); 1 when not, with every problem found."""
+    was recorded as received); 1 when not, with every problem found. A batch from a training
+    database is refused (BATCH_TRAINING) unless --accept-training."""
     from registry_app.sync.province import accept_batch, validate_batch
     from registry_app.sync.province_state import load_state, save_state
 
@@ -202,7 +233,7 @@ def province_validate(batch: Path, keys_dir: Path, accept: bool) -> None:
         keys = _receiver(keys_dir)
         data = _read_batch(batch)
         state = load_state(keys_dir / STATE_FILE)
-        report = validate_batch(data, keys, state)
+        report = validate_batch(data, keys, state, accept_training)
         out = _summary(report, data)
         if accept and report.acceptable:
             accept_batch(report, state)
@@ -231,9 +262,12 @@ def _pairs(values: tuple[str, ...], letter: str) -> dict[str, str]:
 @click.option("--reject", "rejects", multiple=True, help="EVENT_ID:R002（可多次）")
 @click.option("--conflict", "conflicts", multiple=True, help="EVENT_ID:C001（可多次）")
 @click.option("--created-at", default=None, help="回执时间（默认现在）")
-def province_ack(batch: Path, keys_dir: Path, out_file: Path, rejects, conflicts, created_at) -> None:
+@click.option("--accept-training", is_flag=True, help="接收并答复培训数据库生成的批次（默认拒收：BATCH_TRAINING）")
+def province_ack(batch: Path, keys_dir: Path, out_file: Path, rejects, conflicts, created_at,
+                 accept_training: bool) -> None:
     """Signed acknowledgement of a batch: accepts it first if that was not done; refuses (exit 1) a
-    batch that is neither acceptable nor the office's last accepted one."""
+    batch that is neither acceptable nor the office's last accepted one, and a training batch unless
+    --accept-training. A v2 batch is answered with a v2 acknowledgement repeating its audit head."""
     from registry_app.clock import Clock
     from registry_app.fsutil import write_atomic
     from registry_app.sync.province import accept_batch, build_ack, validate_batch
@@ -244,7 +278,7 @@ def province_ack(batch: Path, keys_dir: Path, out_file: Path, rejects, conflicts
         keys = _receiver(keys_dir)
         data = _read_batch(batch)
         state = load_state(keys_dir / STATE_FILE)
-        report = validate_batch(data, keys, state)
+        report = validate_batch(data, keys, state, accept_training)
         accepted_now = False
         if report.acceptable:
             accept_batch(report, state)
@@ -252,8 +286,11 @@ def province_ack(batch: Path, keys_dir: Path, out_file: Path, rejects, conflicts
         elif report.opened is None or state.office(report.opened.office_code).last_chain_hash != report.opened.chain_hash:
             emit(_summary(report, data))
             sys.exit(1)
+        if report.problems and report.codes() == ["BATCH_TRAINING"]:
+            emit(_summary(report, data))
+            sys.exit(1)
         ack = build_ack(report.opened, province_key=keys.province[-1], rejects=reject_codes,
-                        conflicts=conflict_codes,
+                        conflicts=conflict_codes, accept_training=accept_training,
                         created_at=created_at or Clock().now().isoformat(timespec="seconds"))
         write_atomic(out_file, ack, mode=0o644)
         if accepted_now:
