@@ -17,8 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from registry_app.errors import RegistryError
-from registry_app.services.audit import verify_chain
+from registry_app.services.audit_anchors import verify_anchored
 from registry_app.services.context import AppContext
 from registry_app.storage.digests import all_record_ids, record_digests
 from registry_app.storage.models import (
@@ -115,26 +114,15 @@ class DatabaseHealth:
 
     # --- the audit trail -----------------------------------------------------------------------------
     def _audit_chain(self, anchors_dir) -> Check:  # noqa: ANN001
+        """The hash chain, and the chain against every head the province acknowledged (stored, and in the
+        acknowledgement files of `anchors_dir` when given): a trail rewritten or cut before the last
+        acknowledgement disagrees with it."""
         check = Check("audit_chain")
-        report = verify_chain(self.ctx)
+        report = verify_anchored(self.ctx, anchors_dir)
         check.checked = report.checked
-        if not report.ok:
-            check.problem("AUDIT_CHAIN_BROKEN", report.problem, audit_id=report.first_broken_id)
-        try:
-            from registry_app.services import audit_anchors
-        except ImportError:
-            return check
-        verify = getattr(audit_anchors, "verify_anchors", None)
-        if verify is None:
-            return check
-        try:
-            result = verify(self.ctx, anchors_dir)
-        except RegistryError as exc:
-            check.problem(exc.code, exc.message)
-            return check
-        for problem in _anchor_problems(result):
-            check.problem(problem.get("code", "AUDIT_ANCHOR_MISMATCH"), problem.get("message", ""),
-                          **{k: v for k, v in problem.items() if k not in ("code", "message")})
+        for p in report.problems:
+            where = {k: v for k, v in p.to_dict().items() if k not in ("code", "message")}
+            check.problem(p.code, p.message, **where)
         return check
 
     def _record_digests(self) -> Check:
@@ -271,17 +259,6 @@ class DatabaseHealth:
                 check.problem("OUTBOX_ORPHAN_BATCH", f"上报目录中的批次文件不为数据库所知：{path.name}",
                               file=path.name)
         return check
-
-
-def _anchor_problems(result) -> list[dict]:  # noqa: ANN001
-    """Problems from the audit-anchor check, whatever shape its result has (dict or object)."""
-    data = result.to_dict() if hasattr(result, "to_dict") else result
-    if not isinstance(data, dict) or data.get("ok", True):
-        return []
-    problems = data.get("problems") or []
-    if not problems:
-        return [{"code": data.get("code", "AUDIT_ANCHOR_MISMATCH"), "message": data.get("problem", "")}]
-    return [p if isinstance(p, dict) else {"message": str(p)} for p in problems]
 
 
 def _ranges(numbers: list[int]) -> str:
