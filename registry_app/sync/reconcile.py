@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from registry_app.domain.roles import Permission
 from registry_app.errors import Issue, NotFound, Refused, RegistryError
+from registry_app.fsutil import write_atomic
 from registry_app.services import audit
 from registry_app.storage.models import Batch, RecordEvent
 from registry_app.sync.base import SyncBase, get_setting, put_setting
@@ -116,12 +117,20 @@ class ReconcileMixin(SyncBase):
             path = folder / name
             if path.is_file() and file_sha256(path) == want:
                 self._adopt_pending(seq, "reconcile")
+                self._pub_beside(folder)  # the kill may have come before the key file was written
                 report.adopted.append(seq)
             else:
                 self._drop_pending(seq)
                 report.dropped.append(seq)
         report.temp_removed += remove_temp_files(folder)
         report.quarantined += self._quarantine_unknown(folder)
+
+    def _pub_beside(self, folder: Path) -> None:
+        with self.ctx.db.read() as s:
+            pair = self._office_key(s, self._office_code(s))
+        pub = folder / f"office-{pair.office_code}-{pair.key_id}.pub"
+        if not pub.exists():
+            write_atomic(pub, pair.public.to_file_bytes(), mode=0o644)
 
     def _adopt_pending(self, batch_seq: int, found_by: str) -> None:
         with self.ctx.db.write() as s:
