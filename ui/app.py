@@ -14,6 +14,7 @@ from registry_app.paths import default_db_path
 from registry_app.resources import resources_dir
 from registry_app.services.context import AppContext
 from registry_app.errors import RegistryError
+from registry_app.services.backup import sweep_stale_temp_files
 from registry_app.services.office_admin import recall_passphrase
 from registry_app.services.workspace import database_exists, open_workspace
 from ui.login import ChangePasswordDialog, LoginDialog, UnlockDialog
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             if unlock.exec() != QDialog.DialogCode.Accepted:
                 return 1
             ctx = unlock.context
+    sweep_stale_temp_files(ctx)  # what a killed writer left (we hold the database's lock now)
     if not sign_in(ctx):
         ctx.db.close()
         return 1
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
     window.lock_requested.connect(relock)
     window.show()
+    window.start_backups()
     code = app.exec()
     ctx.db.close()
     return code

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.roles import Permission, can
+from registry_app.errors import RegistryError
+from registry_app.services.backup import Backups
 from registry_app.services.calendar import coverage_warning
 from registry_app.services.divorce import DivorceService
 from registry_app.services.context import AppContext
@@ -132,6 +134,13 @@ class MainWindow(QMainWindow):
         self.calendar_warning = QLabel()
         self.calendar_warning.setObjectName("fieldError")
         self.statusBar().addWidget(self.calendar_warning, 1)
+        self.backup_warning = QLabel()
+        self.backup_warning.setObjectName("fieldError")
+        self.statusBar().addWidget(self.backup_warning)
+        self.backup_op = None
+        self.backup_timer = QTimer(self)  # started by start_backups(): the running client, not every window
+        self.backup_timer.setInterval(3_600_000)
+        self.backup_timer.timeout.connect(self.run_scheduled_backup)
         self.daily_duties()
         # An administrator does no casework: open on the administration page.
         start = "admin" if user and user.role.value == "admin" and "admin" in self.pages else next(iter(self.pages))
@@ -164,6 +173,38 @@ class MainWindow(QMainWindow):
         warning = coverage_warning(self.state.ctx)
         self.calendar_warning.setText(warning or "")
         self.calendar_warning.setVisible(bool(warning))
+        self.refresh_backup_warning()
+
+    def start_backups(self) -> None:
+        """The daily backup: now (if the folder holds none from today), then checked hourly, so a client
+        left open overnight makes the next day's."""
+        self.run_scheduled_backup()
+        self.backup_timer.start()
+
+    def run_scheduled_backup(self) -> None:
+        """Off the GUI thread; whatever happens ends in the status-bar line, never a dialog."""
+        from ui.background import BackgroundOperation, start
+
+        if self.backup_op is not None:
+            return
+        ctx = self.state.ctx
+        op = BackgroundOperation(lambda _report, _cancelled: Backups(ctx).run_daily())
+        op.signals.finished.connect(self._scheduled_backup_done)
+        self.backup_op = op
+        start(op)
+
+    def _scheduled_backup_done(self) -> None:
+        self.backup_op = None
+        self.refresh_backup_warning()
+
+    def refresh_backup_warning(self) -> None:
+        """Warns when the last good backup is older than a day or its folder cannot be reached."""
+        try:
+            warning = Backups(self.state.ctx).status().warning
+        except RegistryError as exc:
+            warning = exc.message
+        self.backup_warning.setText(warning)
+        self.backup_warning.setVisible(bool(warning))
 
     def page(self, key: str) -> PageBase:
         return self.pages[key]

@@ -27,9 +27,11 @@ from registry_app.domain.roles import Permission, Role, can
 from registry_app.errors import RegistryError
 from registry_app.services.accounts import Accounts, UserInfo
 from registry_app.services.audit import verify_chain
+from registry_app.services.backup import Backups
 from registry_app.services.calendar import HolidaySchedules
 from registry_app.services.office_admin import OfficeAdmin, remember_passphrase
 from registry_app.services.workspace import passphrase_opens
+from ui.background import BackgroundOperation, start
 from ui.main_window import register_page
 from ui.pages import PageBase
 
@@ -72,9 +74,11 @@ class AdminPage(PageBase):
 
     def __init__(self, state, parent=None,
                  choose_file: Callable[[str, str], str] | None = None,
-                 ask_text: Callable[[str, str, bool], str | None] | None = None):
+                 ask_text: Callable[[str, str, bool], str | None] | None = None,
+                 choose_dir: Callable[[str], str] | None = None):
         super().__init__(state, parent)
         self.choose_file = choose_file or (lambda title, filt: QFileDialog.getOpenFileName(self, title, "", filt)[0])
+        self.choose_dir = choose_dir or (lambda title: QFileDialog.getExistingDirectory(self, title))
         self.ask_text = ask_text or self._ask_text
         self.message = QLabel()
         self.message.setObjectName("notice")
@@ -90,6 +94,7 @@ class AdminPage(PageBase):
         self._build_settings()
         self._build_calendar()
         self._build_audit()
+        self._build_backup()
 
     # --- users ----------------------------------------------------------------------------------
     def _build_users(self) -> None:
@@ -278,10 +283,93 @@ class AdminPage(PageBase):
         else:
             self.audit_result.setText(self.tr("审计链断裂：") + report.problem)
 
+    # --- backup ---------------------------------------------------------------------------------
+    def _build_backup(self) -> None:
+        tab = QWidget()
+        form = QFormLayout(tab)
+        s = OfficeAdmin(self.state.ctx).settings()
+        self.backup_status = QLabel()
+        self.backup_status.setWordWrap(True)
+        form.addRow(self.backup_status)
+        row = QHBoxLayout()
+        self.backup_dir = QLineEdit(s.backup_dir)
+        self.backup_dir.setPlaceholderText(self.tr("留空则存放在数据库旁（同一块硬盘）；建议选U盘或另一块硬盘"))
+        browse = QPushButton(self.tr("选择…"))
+        browse.clicked.connect(self.browse_backup_dir)
+        row.addWidget(self.backup_dir, 1)
+        row.addWidget(browse)
+        form.addRow(self.tr("备份文件夹"), row)
+        self.backup_keep = QSpinBox(minimum=1, maximum=365, value=s.backup_keep, suffix=self.tr(" 份"))
+        form.addRow(self.tr("保留最近"), self.backup_keep)
+        save = QPushButton(self.tr("保存备份设置"))
+        save.clicked.connect(self.save_backup_settings)
+        self.backup_button = QPushButton(self.tr("立即备份"))
+        self.backup_button.clicked.connect(self.backup_now)
+        buttons = QHBoxLayout()
+        buttons.addWidget(save)
+        buttons.addWidget(self.backup_button)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
+        form.addRow(QLabel(self.tr("每天首次启动时自动备份一次（用数据库口令加密）。恢复用命令 registry restore，见使用说明。")))
+        self.backup_op: BackgroundOperation | None = None
+        self.tabs.addTab(tab, self.tr("备份"))
+
+    def refresh_backup_status(self) -> None:
+        try:
+            status = Backups(self.state.ctx).status()
+        except RegistryError as exc:
+            self.backup_status.setText(exc.message)
+            return
+        last = (status.last_made_at or "")[:16].replace("T", " ")
+        text = self.tr("最近一次备份：") + (f"{last}（{status.last_file}）" if last else self.tr("无"))
+        text += "\n" + self.tr("备份文件夹：") + status.folder
+        if status.warning:
+            text += "\n" + status.warning
+        self.backup_status.setText(text)
+
+    def browse_backup_dir(self) -> None:
+        folder = self.choose_dir(self.tr("选择备份文件夹"))
+        if folder:
+            self.backup_dir.setText(folder)
+
+    def save_backup_settings(self) -> None:
+        self._run(lambda: Backups(self.state.ctx).configure(self.backup_dir.text(), self.backup_keep.value()),
+                  self.tr("备份设置已保存"))
+        self.refresh_backup_status()
+
+    def backup_now(self) -> None:
+        """立即备份, off the GUI thread: a large database takes a while to copy."""
+        if self.backup_op is not None:
+            return
+        ctx = self.state.ctx
+        op = BackgroundOperation(lambda _report, _cancelled: Backups(ctx).backup_now())
+        op.signals.succeeded.connect(self._backup_made)
+        op.signals.failed.connect(self._backup_failed)
+        op.signals.finished.connect(self._backup_finished)
+        self.backup_op = op
+        self.backup_button.setEnabled(False)
+        self.message.setText(self.tr("正在备份……"))
+        start(op)
+
+    def _backup_made(self, result) -> None:
+        self.message.setText(self.tr("已备份：") + f"{result.file}（{result.bytes / 1_048_576:.1f} MB）")
+
+    def _backup_failed(self, exc) -> None:
+        self.message.setText(exc.message if isinstance(exc, RegistryError) else self.tr("备份失败：") + str(exc))
+
+    def _backup_finished(self) -> None:
+        self.backup_op = None
+        self.backup_button.setEnabled(True)
+        self.refresh_backup_status()
+        window = self.window()
+        if hasattr(window, "refresh_backup_warning"):
+            window.refresh_backup_warning()
+
     def on_shown(self) -> None:
         if hasattr(self, "users_model"):
             self.refresh_users()
             self.refresh_years()
+            self.refresh_backup_status()
 
     @staticmethod
     def _ask_text(title: str, label: str, secret: bool) -> str | None:
