@@ -3,7 +3,7 @@
 The resident ID number (GB 11643-1999): 6-digit address code, 8-digit birth date, 3-digit
 sequence (odd = male, even = female), check character. The address code is only shape-checked:
 codes change over time and a real person born before their district's code existed still holds
-a valid number (DOMAIN.md), so no table of codes is consulted.
+a valid number (GB 11643; see RULES.md beside this module), so no table of codes is consulted.
 """
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ _REISSUABLE = {
 # certificate types per record kind (the original and its reissue)
 _TYPES_OF_KIND = {"marriage": ("J", "BJ"), "divorce": ("L", "BL")}
 _BOOKLET_OF_TYPE = {"J": "marriage", "BJ": "marriage", "L": "divorce", "BL": "divorce"}
-# A court decides; the office annotates (DOMAIN.md, CC 1051-1053).
+# A court decides; the office annotates (CC 1051-1053; registry_app/domain/RULES.md).
 EFFECTS = {"invalid": ("invalidated", "婚姻无效"), "revoked": ("revoked", "婚姻被撤销")}
 GROUNDS = {
     "bigamy": ("invalid", "重婚（民法典第1051条）"),

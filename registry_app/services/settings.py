@@ -1,4 +1,4 @@
-"""Office settings with defaults. Everything the rules leave open (DOMAIN.md *unverified*) lives here."""
+"""Office settings with defaults. Everything the rules leave open (registry_app/domain/RULES.md: **setting**) lives here."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields

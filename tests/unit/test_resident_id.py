@@ -42,7 +42,7 @@ def test_valid_numbers_decode_birth_date_and_sex(number, birth, sex):
 
 
 def test_old_address_codes_are_accepted_where_a_region_table_would_reject():
-    # stdnum checks the address code against its table and the birth year; DOMAIN.md says never to
+    # stdnum checks the address code against its table and the birth year; the rules (registry_app/domain/RULES.md) say never to
     # reject for that reason (codes change), so this real-shaped number must pass here.
     number = "440524188001010014"
     assert not ric.is_valid(number)
