@@ -159,8 +159,8 @@ def _check(ctx: AppContext, anchors: list[Anchor], report: AnchorReport) -> None
         have: dict[int, str] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            have.update(s.execute(select(AuditEntry.id, AuditEntry.entry_hash)
-                                  .where(AuditEntry.id.in_(chunk))).tuples().all())
+            have.update((i, h) for i, h in s.execute(select(AuditEntry.id, AuditEntry.entry_hash)
+                                                     .where(AuditEntry.id.in_(chunk))).all())
     for a in sorted(anchors, key=lambda a: (a.seq, a.source)):
         where = f"（批次{a.batch_seq}的回执{'' if a.source == 'stored' else a.source}）"
         if a.seq == 0:
