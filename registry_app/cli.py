@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 
 from registry_app.clock import Clock, FixedClock
-from registry_app.errors import RegistryError, StorageError
+from registry_app.commands.failures import GuardedGroup
+from registry_app.errors import RegistryError
 from registry_app.paths import default_db_path
 
 
@@ -95,18 +96,22 @@ class Env:
 
 @contextmanager
 def handled(exit_code: int = 2):
+    """Coded errors end the command with `exit_code` (3 for storage); a full disk, a damaged database or
+    anything unexpected becomes DISK_FULL / DB_DAMAGED / INTERNAL_ERROR (exit 3): commands.failures."""
+    from registry_app.commands.failures import PASSTHROUGH, fail_with
+
     try:
         yield
-    except StorageError as exc:
-        fail(exc, 3)
-    except RegistryError as exc:
-        fail(exc, exit_code)
+    except PASSTHROUGH:
+        raise
+    except Exception as exc:  # noqa: BLE001 — translated, never a traceback
+        fail_with(exc, exit_code)
 
 
 pass_env = click.make_pass_decorator(Env)
 
 
-@click.group()
+@click.group(cls=GuardedGroup)
 @click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
               help="数据库文件（默认：用户数据目录中的 registry.db）")
 @click.option("--url", default=None, envvar="REGISTRY_DB_URL",

@@ -34,3 +34,14 @@ def marriage_case(man: dict | None = None, woman: dict | None = None, **extra) -
         "declarations": {"free_will": True, "no_prohibited_kinship": True, "no_spouse": True, "signed": True},
         **extra,
     }
+
+
+def jpeg_photo(width: int = 40, height: int = 30) -> bytes:
+    """A small real JPEG: the services store only photos that decode (services.documents.check_photo)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 180, 160)).save(buf, "JPEG")
+    return buf.getvalue()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, TypeVar
 
+from registry_app.domain.field_rules import age_issue, normalise_id, structure_issues, text_issues
 from registry_app.domain.ids import IdType, InvalidIdNumber, Sex, parse_resident_id, validate_document
 from registry_app.errors import Issue, Refused
 
@@ -112,7 +113,7 @@ class Adopter:
         r = _Reader(data)
         values = dict(
             name=r.text("name"), sex=r.choice("sex", Sex), birth_date=r.date("birth_date"),
-            id_type=r.choice("id_type", IdType), id_number=r.text("id_number", required=False),
+            id_type=r.choice("id_type", IdType), id_number=r.text("id_number", required=False, clean=normalise_id),
             marital_status=r.choice("marital_status", MaritalStatus),
             children_count=r.count("children_count"),
             adopted_children_count=r.count("adopted_children_count", default=0),
@@ -137,6 +138,8 @@ class Adoptee:
         issues: list[Issue] = []
         if self.id_number:
             issues = _person_issues(self.name, self.sex, self.birth_date, IdType.RESIDENT, self.id_number)
+        elif text_issues(self.name, "name"):
+            issues = text_issues(self.name, "name")
         elif not self.name.strip():
             issues.append(Issue("NAME_EMPTY", "请填写姓名", "name"))
         _raise(issues)
@@ -151,7 +154,7 @@ class Adoptee:
     @classmethod
     def from_dict(cls, data: Any) -> Adoptee:
         r = _Reader(data)
-        number = r.text("id_number", required=False)
+        number = r.text("id_number", required=False, clean=normalise_id)
         values = dict(
             name=r.text("name"), sex=r.choice("sex", Sex), birth_date=r.date("birth_date"),
             situation=r.choice("situation", Situation), id_number=number or None,
@@ -304,8 +307,12 @@ class AdoptionCase:
             if adopter.birth_date > self.registration_date:
                 issues.append(Issue("BIRTH_AFTER_REGISTRATION", "出生日期晚于登记日期",
                                     f"adopters[{i}].birth_date"))
+            elif too_old := age_issue(adopter.birth_date, self.registration_date, f"adopters[{i}].birth_date"):
+                issues.append(too_old)
         if self.adoptee.birth_date > self.registration_date:
             issues.append(Issue("BIRTH_AFTER_REGISTRATION", "出生日期晚于登记日期", "adoptee.birth_date"))
+        elif too_old := age_issue(self.adoptee.birth_date, self.registration_date, "adoptee.birth_date"):
+            issues.append(too_old)
         _raise(issues)
 
     @property
@@ -327,6 +334,8 @@ class AdoptionCase:
 
     @classmethod
     def from_dict(cls, data: Any) -> AdoptionCase:
+        if isinstance(data, dict):  # every text in the case (remarks too), depth and sizes
+            _raise(structure_issues(data))
         r = _Reader(data)
         values = dict(
             adopters=r.items("adopters", Adopter.from_dict), adoptee=r.part("adoptee", Adoptee.from_dict),
@@ -373,6 +382,8 @@ class DissolutionCase:
 
     @classmethod
     def from_dict(cls, data: Any) -> DissolutionCase:
+        if isinstance(data, dict):
+            _raise(structure_issues(data))
         r = _Reader(data)
         values = dict(
             adopter_names=r.texts("adopter_names"), adoptee_name=r.text("adoptee_name"),
@@ -388,7 +399,9 @@ class DissolutionCase:
 
 def _person_issues(name: str, sex: Sex, birth: dt.date, id_type: IdType, number: str) -> list[Issue]:
     """Name present; document well formed; a resident ID agrees with the typed birth date and sex."""
-    issues = []
+    issues = text_issues(name, "name") + text_issues(number, "id_number")
+    if issues:
+        return issues
     if not name.strip():
         issues.append(Issue("NAME_EMPTY", "请填写姓名", "name"))
     problem = validate_document(id_type, number)
@@ -446,14 +459,17 @@ class _Reader:
     def _wrong(self, key: str, what: str) -> None:
         self.issues.append(Issue("FIELD_INVALID", f"{key} 应为{what}", key))
 
-    def text(self, key: str, required: bool = True) -> Any:
+    def text(self, key: str, required: bool = True, clean: Callable[[str], str] | None = None) -> Any:
         value = self._get(key, _MISSING if required else "")
         if value is None:
             return None
         if not isinstance(value, str):
             self._wrong(key, "文字")
             return None
-        return value
+        value = clean(value) if clean else value
+        found = text_issues(value, key)
+        self.issues.extend(found)
+        return None if found else value
 
     def texts(self, key: str, allow_empty: bool = False) -> Any:
         value = self._get(key, () if allow_empty else _MISSING)
@@ -461,6 +477,10 @@ class _Reader:
             return None
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             self._wrong(key, "文字列表")
+            return None
+        found = [i for n, v in enumerate(value) for i in text_issues(v, f"{key}[{n}]", key)]
+        if found:
+            self.issues.extend(found)
             return None
         if not value and not allow_empty:
             self.issues.append(Issue("FIELD_MISSING", f"缺少必填项：{key}", key))

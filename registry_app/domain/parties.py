@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from registry_app.domain.field_rules import (age_issue, normalise_id, read_text, structure_issues, text_issues,
+                                             type_issue)
 from registry_app.domain.ids import IdType, InvalidIdNumber, Sex, parse_resident_id, validate_document
 from registry_app.errors import Issue
 
@@ -28,26 +30,36 @@ class PersonInput:
 
     @classmethod
     def from_dict(cls, d: dict, prefix: str) -> tuple["PersonInput | None", list[Issue]]:
-        """Build from JSON; every missing or malformed field is an Issue, never an exception."""
+        """Build from JSON; every missing or malformed field is an Issue, never an exception. A value of
+        the wrong type (a name given as a list, an object, `true` or a number) is refused, never turned
+        into text."""
         if not isinstance(d, dict):
             return None, [Issue("PARTY_MISSING", "缺少当事人信息", prefix)]
         issues: list[Issue] = []
         birth = None
         raw_birth = d.get("birth_date")
         if raw_birth not in (None, ""):
-            try:
-                birth = dt.date.fromisoformat(str(raw_birth))
-            except ValueError:
-                issues.append(Issue("BIRTH_DATE_INVALID", "出生日期格式应为YYYY-MM-DD", f"{prefix}.birth_date"))
-        def s(key, default=""):
-            v = d.get(key, default)
-            return v.strip() if isinstance(v, str) else default if v is None else str(v)
+            if not isinstance(raw_birth, str):
+                issues.append(type_issue(f"{prefix}.birth_date", "YYYY-MM-DD格式的日期文字"))
+            else:
+                try:
+                    birth = dt.date.fromisoformat(raw_birth.strip())
+                except ValueError:
+                    issues.append(Issue("BIRTH_DATE_INVALID", "出生日期格式应为YYYY-MM-DD", f"{prefix}.birth_date"))
+
+        def s(key: str, default: str = "", clean=str.strip) -> str:
+            return read_text(d, key, f"{prefix}.{key}", issues, default, clean)
+
+        extra = {k: v for k, v in d.items() if k not in _FIELDS}
+        issues += structure_issues(extra, prefix)
+        id_type = s("id_type", IdType.RESIDENT.value)
+        if id_type not in _ID_TYPES:
+            issues.append(Issue("ID_TYPE_INVALID", "证件类型无效", f"{prefix}.id_type"))
         person = cls(
-            name=s("name"), sex=s("sex").upper(), birth_date=birth, id_type=s("id_type", IdType.RESIDENT.value),
-            id_number=s("id_number").upper(), nationality=s("nationality", "中国") or "中国", ethnicity=s("ethnicity"),
+            name=s("name"), sex=s("sex").upper(), birth_date=birth, id_type=id_type,
+            id_number=s("id_number", clean=normalise_id), nationality=s("nationality", "中国") or "中国", ethnicity=s("ethnicity"),
             occupation=s("occupation"), education=s("education"), residence=s("residence"), phone=s("phone"),
-            prior_status=s("prior_status", "unmarried") or "unmarried",
-            extra={k: v for k, v in d.items() if k not in _FIELDS},
+            prior_status=s("prior_status", "unmarried") or "unmarried", extra=extra,
         )
         return person, issues
 
@@ -59,23 +71,54 @@ class PersonInput:
 
 _FIELDS = {"name", "sex", "birth_date", "id_type", "id_number", "nationality", "ethnicity", "occupation",
            "education", "residence", "phone", "prior_status"}
+_TEXT_FIELDS = ("name", "sex", "id_type", "id_number", "nationality", "ethnicity", "occupation", "education",
+                "residence", "phone", "prior_status")
+_ID_TYPES = {t.value for t in IdType}
 
 
 def person_issues(p: PersonInput, prefix: str, today: dt.date, require_id: bool = True) -> list[Issue]:
     """Field checks: name, sex, document; birth date and sex must agree with the resident ID."""
     out: list[Issue] = []
+    # Length and characters first (field_rules); a field that breaks them is not examined further.
+    broken = set()
+    for key in _TEXT_FIELDS:
+        value = getattr(p, key)
+        found = text_issues(value, f"{prefix}.{key}", key) if isinstance(value, str) \
+            else [type_issue(f"{prefix}.{key}", "文字")]
+        if found:
+            out += found
+            broken.add(key)
     name = p.name
-    if not name:
-        out.append(Issue("NAME_REQUIRED", "请输入姓名", f"{prefix}.name"))
-    elif len(name) > 40 or any(c.isdigit() for c in name):
-        out.append(Issue("NAME_INVALID", "姓名不能含数字，且不超过40个字符", f"{prefix}.name"))
-    if p.sex not in ("M", "F"):
+    if "name" not in broken:
+        if not name:
+            out.append(Issue("NAME_REQUIRED", "请输入姓名", f"{prefix}.name"))
+        elif any(c.isdigit() for c in name):
+            out.append(Issue("NAME_INVALID", "姓名不能含数字", f"{prefix}.name"))
+    if "sex" not in broken and p.sex not in ("M", "F"):
         out.append(Issue("SEX_INVALID", "性别应为男(M)或女(F)", f"{prefix}.sex"))
+    if not broken & {"id_type", "id_number"}:
+        out += _document_issues(p, prefix, today, require_id)
+    if p.birth_date is None and broken & {"id_type", "id_number"}:
+        pass  # a resident ID that could not be read may still hold the birth date
+    elif p.birth_date is None and not any(i.field == f"{prefix}.birth_date" for i in out):
+        out.append(Issue("BIRTH_DATE_REQUIRED", "请输入出生日期", f"{prefix}.birth_date"))
+    elif p.birth_date and p.birth_date > today:
+        out.append(Issue("BIRTH_DATE_FUTURE", "出生日期晚于今天", f"{prefix}.birth_date"))
+    elif too_old := age_issue(p.birth_date, today, f"{prefix}.birth_date"):
+        out.append(too_old)
+    if "prior_status" not in broken and p.prior_status not in PRIOR_STATUSES:
+        out.append(Issue("PRIOR_STATUS_INVALID", "婚姻状况应为未婚、离婚或丧偶", f"{prefix}.prior_status"))
+    return out
+
+
+def _document_issues(p: PersonInput, prefix: str, today: dt.date, require_id: bool) -> list[Issue]:
+    """The identity document is valid; a resident ID agrees with the typed birth date and sex (and fills
+    in a birth date left empty)."""
+    out: list[Issue] = []
     try:
         id_type = IdType(p.id_type)
     except ValueError:
-        out.append(Issue("ID_TYPE_INVALID", "证件类型无效", f"{prefix}.id_type"))
-        return out
+        return [Issue("ID_TYPE_INVALID", "证件类型无效", f"{prefix}.id_type")]
     if id_type is IdType.NONE and require_id:
         out.append(Issue("ID_REQUIRED", "办理登记须出示有效身份证件", f"{prefix}.id_number"))
     bad = validate_document(id_type, p.id_number, today)
@@ -90,12 +133,6 @@ def person_issues(p: PersonInput, prefix: str, today: dt.date, require_id: bool 
                              f"出生日期与身份证号码不符（证件为{rid.birth_date:%Y年%m月%d日}）", f"{prefix}.birth_date"))
         if p.sex in ("M", "F") and p.sex != rid.sex.value:
             out.append(Issue("SEX_MISMATCH", f"性别与身份证号码不符（证件为{rid.sex.zh}）", f"{prefix}.sex"))
-    if p.birth_date is None and not any(i.field == f"{prefix}.birth_date" for i in out):
-        out.append(Issue("BIRTH_DATE_REQUIRED", "请输入出生日期", f"{prefix}.birth_date"))
-    elif p.birth_date and p.birth_date > today:
-        out.append(Issue("BIRTH_DATE_FUTURE", "出生日期晚于今天", f"{prefix}.birth_date"))
-    if p.prior_status not in PRIOR_STATUSES:
-        out.append(Issue("PRIOR_STATUS_INVALID", "婚姻状况应为未婚、离婚或丧偶", f"{prefix}.prior_status"))
     return out
 
 

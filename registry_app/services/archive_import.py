@@ -30,6 +30,7 @@ from pypinyin.pinyin_dict import pinyin_dict
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from registry_app.domain.field_rules import normalise_id, text_issues
 from registry_app.domain.ids import IdType, InvalidIdNumber, parse_resident_id
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
@@ -37,6 +38,7 @@ from registry_app.fsutil import write_atomic
 from registry_app.errors import Issue, Refused, StorageError
 from registry_app.services import audit, record_seals
 from registry_app.services.context import AppContext
+from registry_app.services.csv_out import csv_bytes, unquote_cell
 from registry_app.services.people import initials
 from registry_app.services.search import upgrade_15
 from registry_app.services.settings import load_settings
@@ -55,7 +57,9 @@ REQUIRED_COLUMNS = ("record_type", "registration_date", "party1_name", "party2_n
 EARLIEST_DATE = dt.date(1949, 10, 1)
 # Younger than this on the registration date can only be a typing error.
 MIN_PLAUSIBLE_AGE = 16
-LIMITS = {"certificate_no": 32, "archive_no": 64, "office_name": 64, "remarks": 500}
+# Columns checked by their field rule (domain.field_rules) beyond the party fields person_issues checks.
+CHECKED_COLUMNS = ("record_type", "registration_date", "certificate_no", "archive_no", "office_name", "remarks",
+                   "party1_sex", "party1_birth_date", "party2_sex", "party2_birth_date")
 CHUNK = 2000
 
 REPORT_HEADER = ("行号 row", "错误代码 code", "原因 reason")
@@ -113,7 +117,8 @@ def read_rows(text: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
             row_no += 1
             if not any(v.strip() for v in values):
                 continue
-            yield row_no, {c: (values[i].strip() if i < len(values) else "") for c, i in index.items()}
+            # unquote_cell: a refused-rows report (formula cells quoted) can be corrected and imported again
+            yield row_no, {c: (unquote_cell(values[i].strip()) if i < len(values) else "") for c, i in index.items()}
 
     return header, rows()
 
@@ -149,8 +154,8 @@ class ArchiveRow:
 
 
 def _party(raw: dict, prefix: str, today: dt.date, issues: list[Issue]) -> PersonInput:
-    number = raw.get(f"{prefix}_id_number", "").replace(" ", "").upper()
-    if re.fullmatch(r"\d{15}", number):
+    number = normalise_id(raw.get(f"{prefix}_id_number", ""))
+    if re.fullmatch(r"[0-9]{15}", number):
         number = upgrade_15(number)  # first-generation card: same person, 18-character form
     sex_raw = raw.get(f"{prefix}_sex", "")
     sex = _SEX.get(sex_raw.upper(), "?" if sex_raw else "")
@@ -177,7 +182,9 @@ def _party(raw: dict, prefix: str, today: dt.date, issues: list[Issue]) -> Perso
 
 def parse_row(raw: dict, row_no: int, today: dt.date) -> tuple[ArchiveRow | None, list[Issue]]:
     """Check one row with the same field rules as the counter. Never raises on bad data."""
-    issues: list[Issue] = []
+    issues: list[Issue] = [i for key in CHECKED_COLUMNS for i in text_issues(raw.get(key, ""), key)]
+    if issues:  # too long or hidden characters: nothing else in the row is worth reading
+        return None, issues
     rtype = RECORD_TYPES.get(raw.get("record_type", "").lower())
     if rtype is None:
         issues.append(Issue("RECORD_TYPE_INVALID", "登记类型应为 marriage（结婚）或 divorce（离婚）", "record_type"))
@@ -208,9 +215,6 @@ def parse_row(raw: dict, row_no: int, today: dt.date) -> tuple[ArchiveRow | None
     archive_no = raw.get("archive_no", "")
     if not archive_no:
         issues.append(Issue("ARCHIVE_NO_REQUIRED", "请填写档案号", "archive_no"))
-    for key, limit in LIMITS.items():
-        if len(raw.get(key, "")) > limit:
-            issues.append(Issue("FIELD_TOO_LONG", f"{key} 超过{limit}个字符", key))
     if issues:
         return None, issues
     return ArchiveRow(row_no=row_no, record_type=rtype, registration_date=reg,
@@ -289,6 +293,8 @@ class ArchiveImport:
         "check" then "write"; `cancelled()` is polled per chunk, and a True answer rolls everything back."""
         user = self.ctx.require(Permission.IMPORT_ARCHIVE)
         src = Path(path)
+        if src.exists() and not src.is_file():  # a directory, or a pipe that would never end
+            raise Refused([Issue("FILE_UNREADABLE", f"不是普通文件：{src.name}", "file")])
         try:
             data = src.read_bytes()
         except FileNotFoundError:
@@ -331,11 +337,9 @@ class ArchiveImport:
                 for r in refusals:
                     for issue in r.issues:
                         by_code[issue.code] += 1
-                written = None
-                if refusals or report_path:
-                    write_report_atomic(target, self._report_bytes(header, refusals, all_rows))
-                    written = str(target)
-                report = ImportReport(total=total, imported=len(good), refused=len(refusals), report_path=written,
+                write_report = bool(refusals or report_path)
+                report = ImportReport(total=total, imported=len(good), refused=len(refusals),
+                                      report_path=str(target) if write_report else None,
                                       import_id=import_id, refusals_by_code=dict(sorted(by_code.items())), **counts)
                 audit.record(self.ctx, s, "archive.import", "import", import_id,
                              {"file": src.name, "total": total, "imported": report.imported,
@@ -344,6 +348,16 @@ class ArchiveImport:
                 tick("write", total)
         except ImportCancelled:
             return ImportReport(total=total, imported=0, refused=0, report_path=None, cancelled=True)
+        # Only now, with the import committed: a report never describes an import that was rolled back,
+        # and write_atomic leaves no temporary copy of the rows behind when it fails.
+        if write_report:
+            try:
+                write_report_atomic(target, self._report_bytes(header, refusals, all_rows))
+            except StorageError as exc:
+                raise StorageError(
+                    f"已导入{report.imported}条（已保存）；未导入的{report.refused}行的报告无法写入：{exc.message}。"
+                    "腾出空间后重新导入同一文件即可再次得到报告（已导入的行将标为“已补录过”）",
+                    code="REPORT_WRITE_FAILED") from exc
         return report
 
     # --- checks against each other and against what is on record -----------------------------------
@@ -486,16 +500,15 @@ class ArchiveImport:
 
     @staticmethod
     def _report_bytes(header: list[str], refusals: list[_Refusal], all_rows: list[tuple[int, dict]]) -> bytes:
+        """UTF-8 with BOM; cells that a spreadsheet would run as a formula are quoted (csv_out)."""
         raw = dict(all_rows)
         columns = [c for c in COLUMNS if c in {h.strip().lstrip("\ufeff") for h in header}]
-        buf = io.StringIO(newline="")
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow([*REPORT_HEADER, *columns])
+        rows: list[list] = [[*REPORT_HEADER, *columns]]
         for r in refusals:
             row = raw.get(r.row_no, {})
-            w.writerow([r.row_no, ";".join(i.code for i in r.issues),
-                        "；".join(_reason(i) for i in r.issues), *(row.get(c, "") for c in columns)])
-        return buf.getvalue().encode("utf-8-sig")
+            rows.append([r.row_no, ";".join(i.code for i in r.issues),
+                         "；".join(_reason(i) for i in r.issues), *(row.get(c, "") for c in columns)])
+        return csv_bytes(rows)
 
 
 class _BulkWriter:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry_app.domain.field_rules import normalise_id, structure_issues, text_issues, valid_record_id
 from registry_app.domain.parties import person_issues
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
@@ -207,9 +208,13 @@ class Corrections:
             seen.add(path)
             new = ch["new"]
             if isinstance(new, str):
-                new = new.strip()
-                if path.endswith((".sex", ".id_number")):
+                new = normalise_id(new) if path.endswith(".id_number") else new.strip()
+                if path.endswith(".sex"):
                     new = new.upper()
+            bad = structure_issues(new, path)  # lengths and characters by the field's rule
+            if bad:
+                issues += bad
+                continue
             new = _jsonable(new)
             old = self._current(rec, path)
             if old == new or (old in (None, "") and new in (None, "")):
@@ -269,8 +274,12 @@ class Corrections:
     # --- the workflow --------------------------------------------------------------------------------
     def propose(self, record_id: int, changes: list[dict], reason: str, evidence: str = "") -> int:
         user = self.ctx.require(Permission.PROPOSE_CORRECTION)
-        if not (reason or "").strip():
+        if not isinstance(reason, str) or not reason.strip():
             raise Refused([Issue("REASON_REQUIRED", "请填写更正原因", "reason")])
+        if not isinstance(evidence, str):
+            evidence = ""
+        if bad := text_issues(reason, "reason") + text_issues(evidence, "evidence"):
+            raise Refused(bad)
         with self.ctx.db.write() as s:
             rec = self._record(s, record_id)
             normalised = self._normalised(rec, changes)
@@ -348,7 +357,7 @@ class Corrections:
     # --- helpers -------------------------------------------------------------------------------------
     @staticmethod
     def _record(s: Session, record_id: int) -> Record:
-        rec = s.get(Record, record_id)
+        rec = s.get(Record, record_id) if valid_record_id(record_id) else None
         if rec is None:
             raise NotFound(f"登记记录不存在：{record_id}", code="RECORD_NOT_FOUND")
         return rec

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry_app.domain.deadlines import DivorceDeadlines, divorce_deadlines
+from registry_app.domain.field_rules import record_id_issue, structure_issues
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
@@ -54,14 +55,16 @@ class DivorceApplication:
     def from_dict(cls, d: dict) -> "DivorceApplication":
         if not isinstance(d, dict):
             raise Refused([_issue("CASE_MALFORMED", "申请数据应为JSON对象")])
-        issues = []
+        issues = structure_issues(d)  # types, lengths and characters: field_rules
+        if issues:
+            raise Refused(issues)
         p1, i1 = PersonInput.from_dict(d.get("party1"), "party1")
         p2, i2 = PersonInput.from_dict(d.get("party2"), "party2")
         issues += i1 + i2
         marriage = d.get("marriage") if isinstance(d.get("marriage"), dict) else {}
         rid = marriage.get("record_id")
-        if rid is not None and not isinstance(rid, int):
-            issues.append(_issue("CASE_MALFORMED", "marriage.record_id 应为整数", "marriage.record_id"))
+        if rid is not None and (bad := record_id_issue(rid, "marriage.record_id")):
+            issues.append(bad)
             rid = None
         elsewhere = marriage.get("registered_elsewhere")
         if elsewhere is not None and not isinstance(elsewhere, dict):
@@ -81,14 +84,16 @@ def agreement_issues(agreement: dict) -> list[Issue]:
     out = []
     if agreement.get("will_to_divorce") is not True:
         out.append(_issue("NO_AGREEMENT", "须有双方自愿离婚的书面协议（民法典第1076条）", "agreement.will_to_divorce"))
-    if not str(agreement.get("signed_text") or "").strip():
+    text = agreement.get("signed_text")
+    if not isinstance(text, str) or not text.strip():
         out.append(_issue("AGREEMENT_TEXT_MISSING", "须附双方签名的离婚协议书文本", "agreement.signed_text"))
     children = agreement.get("children", [])
     if not isinstance(children, list):
         out.append(_issue("CASE_MALFORMED", "children 应为列表", "agreement.children"))
         children = []
     for i, c in enumerate(children):
-        if not isinstance(c, dict) or not c.get("name") or c.get("custody") not in ("party1", "party2"):
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"].strip() \
+                or c.get("custody") not in ("party1", "party2"):
             out.append(_issue("CHILD_ARRANGEMENT_INCOMPLETE", f"第{i + 1}个子女的姓名或抚养方未写明（民法典第1076条）",
                               f"agreement.children.{i}"))
             continue
@@ -156,7 +161,8 @@ class DivorceService:
             if st not in CERT_STATES:
                 issues.append(_issue("MARRIAGE_CERTIFICATE_MISSING", "须提交结婚证，遗失的须书面声明",
                                      f"certificates.party{i}"))
-        if all(st and st.startswith("lost") for st in states) and "lost_declared_with_archive_copy" not in states:
+        if all(isinstance(st, str) and st.startswith("lost") for st in states) \
+                and "lost_declared_with_archive_copy" not in states:
             issues.append(_issue("ARCHIVE_COPY_REQUIRED", "双方结婚证均遗失的，须提交书面声明及加盖印章的婚姻登记档案复印件",
                                  "certificates"))
         marriage = None
@@ -175,7 +181,7 @@ class DivorceService:
                     issues.append(_issue("MARRIAGE_NOT_LIVE", "该婚姻已解除或被宣告无效、撤销", "marriage.record_id"))
         elif app.marriage_elsewhere:
             where = app.marriage_elsewhere.get("registered_in")
-            if where not in REGISTERED_IN:
+            if not isinstance(where, str) or where not in REGISTERED_IN:
                 issues.append(_issue("MARRIAGE_NOT_MAINLAND",
                                      "婚姻登记不是在中国内地或中国驻外使（领）馆办理的，不予受理协议离婚",
                                      "marriage.registered_elsewhere.registered_in"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry_app.domain.field_rules import read_text, record_id_issue, structure_issues, text_issues
 from registry_app.domain.marriage_rules import MarriageDeclarations, eligibility_issues
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
@@ -55,7 +56,9 @@ class MarriageCase:
         """Parse the case JSON (see resources/examples/marriage-case.json). Raises Refused, never KeyError."""
         if not isinstance(d, dict):
             raise Refused([Issue("CASE_MALFORMED", "登记数据应为JSON对象", None)])
-        issues: list[Issue] = []
+        issues: list[Issue] = structure_issues(d)  # types, lengths and characters: field_rules
+        if issues:
+            raise Refused(issues)
         p1, i1 = PersonInput.from_dict(d.get("party1"), "party1")
         p2, i2 = PersonInput.from_dict(d.get("party2"), "party2")
         issues += i1 + i2
@@ -69,18 +72,17 @@ class MarriageCase:
         began = None
         if d.get("union_began"):
             try:
-                began = dt.date.fromisoformat(str(d["union_began"]))
+                began = dt.date.fromisoformat(d["union_began"]) if isinstance(d["union_began"], str) else None
             except ValueError:
+                pass
+            if began is None:
                 issues.append(Issue("DATE_INVALID", "同居起始日期格式应为YYYY-MM-DD", "union_began"))
         prev = d.get("previous_record_id")
-        if prev is not None and not isinstance(prev, int):
-            issues.append(Issue("CASE_MALFORMED", "previous_record_id 应为整数", "previous_record_id"))
-        witness = d.get("witness")
-        if witness is not None and not isinstance(witness, str):
-            issues.append(Issue("CASE_MALFORMED", "witness 应为用户名", "witness"))
-        serial = d.get("blank_serial")
-        if serial is not None and not isinstance(serial, str):
-            issues.append(Issue("CASE_MALFORMED", "blank_serial 应为字符串", "blank_serial"))
+        if prev is not None and (bad := record_id_issue(prev, "previous_record_id")):
+            issues.append(bad)
+        witness = read_text(d, "witness", "witness", issues)
+        serial = read_text(d, "blank_serial", "blank_serial", issues)
+        remarks = read_text(d, "remarks", "remarks", issues)
         if issues or p1 is None or p2 is None:
             raise Refused(issues or [Issue("PARTY_MISSING", "缺少当事人信息", None)])
         return cls(
@@ -89,8 +91,8 @@ class MarriageCase:
                 free_will=decl.get("free_will") is True, no_prohibited_kinship=decl.get("no_prohibited_kinship") is True,
                 no_spouse=decl.get("no_spouse") is True),
             declarations_signed=decl.get("signed") is True, variant=variant, union_began=began,
-            previous_record_id=prev, witness=d.get("witness") or None, blank_serial=serial or None,
-            remarks=str(d.get("remarks") or ""),
+            previous_record_id=prev, witness=witness or None, blank_serial=serial or None,
+            remarks=remarks,
         )
 
 
@@ -115,6 +117,11 @@ class MarriageService:
         today = self.ctx.clock.today()
         settings = load_settings(s)
         issues = person_issues(case.party1, "party1", today) + person_issues(case.party2, "party2", today)
+        for key in ("remarks", "witness", "blank_serial"):
+            if isinstance(value := getattr(case, key), str):
+                issues += text_issues(value, key)
+        if any(i.code in ("ID_TYPE_INVALID", "FIELD_TYPE_INVALID") for i in issues):
+            return issues  # the eligibility rules need a known document type
         s1 = standing(s, case.party1.id_number, exclude)
         s2 = standing(s, case.party2.id_number, exclude)
         issues += eligibility_issues(case.party1, case.party2, today, s1, s2, case.declarations,
@@ -124,7 +131,12 @@ class MarriageService:
                 issues.append(Issue("UNION_BEGAN_REQUIRED", "补办结婚登记须填写双方开始以夫妻名义共同生活的日期", "union_began"))
             elif case.union_began > today:
                 issues.append(Issue("UNION_BEGAN_FUTURE", "共同生活起始日期不能晚于今天", "union_began"))
-        if case.variant == "remarriage" and case.previous_record_id is not None:
+        if case.previous_record_id is not None and (bad := record_id_issue(case.previous_record_id,
+                                                                           "previous_record_id")):
+            issues.append(bad)
+        elif case.previous_record_id is not None and case.variant != "remarriage":
+            issues.append(Issue("PREVIOUS_RECORD_NOT_REMARRIAGE", "只有复婚登记才须指明原婚姻记录", "previous_record_id"))
+        elif case.variant == "remarriage" and case.previous_record_id is not None:
             prev = s.get(Record, case.previous_record_id)
             ids = {case.party1.id_number, case.party2.id_number}
             if prev is None or prev.kind != "marriage" or prev.status != "dissolved" or \

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from registry_app.certificates.forms import MarriageRecordEntry, marriage_record_proof
 from registry_app.certificates.render import render_form
 from registry_app.certificates.views import PartyView
+from registry_app.domain.field_rules import normalise_id, structure_issues, valid_record_id
 from registry_app.domain.ids import IdType, InvalidIdNumber, parse_resident_id, validate_document
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
@@ -106,9 +107,11 @@ class ReissueRequest:
         """Parse the request JSON (resources/examples/reissue-request.json); raises Refused with every issue."""
         if not isinstance(d, dict):
             raise Refused([_issue("REQUEST_MALFORMED", "补领申请应为JSON对象")])
-        issues: list[Issue] = []
+        issues: list[Issue] = structure_issues(d)  # types, lengths and characters: field_rules
+        if issues:
+            raise Refused(issues)
         reason = d.get("reason")
-        if reason not in REISSUE_REASONS:
+        if not isinstance(reason, str) or reason not in REISSUE_REASONS:
             issues.append(_issue("REISSUE_REASON_INVALID", "补领原因应为遗失（lost）、损毁（damaged）或证件记载与身份证件不一致"
                                  "（inconsistent）", "reason"))
         raw_applicants = d.get("applicants")
@@ -130,7 +133,7 @@ class ReissueRequest:
             else:
                 agent = Agent(name=_text(raw_agent, "name"),
                               id_type=_text(raw_agent, "id_type") or IdType.RESIDENT.value,
-                              id_number=_text(raw_agent, "id_number").upper(),
+                              id_number=normalise_id(_text(raw_agent, "id_number")),
                               notarial_certificate_no=_text(raw_agent, "notarial_certificate_no"))
                 if not agent.name:
                     issues.append(_issue("AGENT_NAME_REQUIRED", "须填写受委托人姓名", "agent.name"))
@@ -187,7 +190,9 @@ class Judgment:
         """Parse the judgment JSON (resources/examples/annotation.json); raises Refused with every issue."""
         if not isinstance(d, dict):
             raise Refused([_issue("REQUEST_MALFORMED", "法院判决信息应为JSON对象")])
-        issues: list[Issue] = []
+        issues: list[Issue] = structure_issues(d)
+        if issues:
+            raise Refused(issues)
         court, case_number, archive_number = _text(d, "court"), _text(d, "case_number"), _text(d, "archive_number")
         if not court:
             issues.append(_issue("JUDGMENT_COURT_REQUIRED", "须填写作出判决的人民法院", "court"))
@@ -212,7 +217,7 @@ class Judgment:
                 dates["effective_date"] < dates["judgment_date"]:
             issues.append(_issue("JUDGMENT_DATE_INVALID", "判决生效日期不能早于判决日期", "effective_date"))
         effect = d.get("effect")
-        if effect not in EFFECTS:
+        if not isinstance(effect, str) or effect not in EFFECTS:
             issues.append(_issue("JUDGMENT_EFFECT_INVALID", "判决结果应为婚姻无效（invalid）或撤销婚姻（revoked）", "effect"))
         ground = _text(d, "ground")
         if ground:
@@ -277,6 +282,8 @@ class MarriageArchive:
 
     def _record_by_ref(self, s: Session, ref: int | str) -> Record:
         if isinstance(ref, int) and not isinstance(ref, bool):
+            if not valid_record_id(ref):
+                raise NotFound(f"婚姻登记记录不存在：{ref}", code="RECORD_NOT_FOUND")
             return self._record(s, ref)
         number = str(ref or "").strip().upper()
         record_id = s.execute(select(Certificate.record_id).where(Certificate.number == number)).scalar()

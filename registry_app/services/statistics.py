@@ -18,9 +18,7 @@ Rates per thousand are computed upstream from population figures.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -32,6 +30,7 @@ from registry_app.domain.roles import Permission
 from registry_app.errors import Issue, Refused
 from registry_app.services import audit
 from registry_app.services.context import AppContext
+from registry_app.services.csv_out import csv_text
 from registry_app.storage.models import Certificate, Party, Record
 
 AGE_BANDS = (("under_25", "25岁以下", 0, 25), ("25_29", "25-29岁", 25, 30), ("30_34", "30-34岁", 30, 35),
@@ -117,13 +116,9 @@ class Report:
         return rows
 
     def to_csv(self) -> str:
-        buf = io.StringIO(newline="")
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(["统计期 period", self.period, f"{self.start} 至 {self.end}"])
-        w.writerow(["指标代码 key", "指标 indicator", "数值 value"])
-        for row in self.to_rows():
-            w.writerow(row)
-        return buf.getvalue()
+        """The report as CSV text (cells neutralised against formulas: services.csv_out)."""
+        return csv_text([["统计期 period", self.period, f"{self.start} 至 {self.end}"],
+                         ["指标代码 key", "指标 indicator", "数值 value"], *self.to_rows()])
 
 
 def _age(birth: dt.date, on: dt.date) -> int:

@@ -59,7 +59,13 @@ def codes(fn, *args, **kw) -> list[str]:
     ([{"path": "parties.2.birth_date", "new": "1997-13-01"}], ["BIRTH_DATE_INVALID"]),
     ([{"path": "parties.1.id_number", "new": "320102199503080012"}], ["ID_CHECK_CHAR"]),
     ([{"path": "parties.1.prior_status", "new": "engaged"}], ["PRIOR_STATUS_INVALID"]),
-    ([{"path": "data.remarks", "new": "备" * 501}], ["CORRECTION_VALUE_INVALID"]),
+    ([{"path": "data.remarks", "new": "备" * 501}], ["FIELD_TOO_LONG"]),
+    ([{"path": "data.remarks", "new": ["备注"]}], ["CORRECTION_VALUE_INVALID"]),
+    ([{"path": "parties.1.name", "new": "张\u202e伟"}], ["FIELD_CHARACTER_INVALID"]),
+    ([{"path": "parties.1.name", "new": "张\n伟"}], ["FIELD_CHARACTER_INVALID"]),
+    ([{"path": "parties.1.name", "new": {"a": 1}}], ["CORRECTION_VALUE_INVALID"]),
+    ([{"path": "parties.1.phone", "new": "1" * 21}], ["FIELD_TOO_LONG"]),
+    ([{"path": "parties.1.birth_date", "new": "1870-03-08"}], ["BIRTH_DATE_MISMATCH", "AGE_OVER_LIMIT"]),
 ])
 def test_proposals_are_checked(clerk_ctx, marriage, changes, expected):
     assert codes(Corrections(clerk_ctx).propose, marriage, changes, "原因") == expected
@@ -138,7 +144,7 @@ def test_old_gaps_do_not_block_an_unrelated_correction(clerk_ctx, archived):
     ([{"path": "registration_date", "new": "1949-01-01"}], ["REGISTRATION_DATE_TOO_EARLY"]),
     ([{"path": "registration_date", "new": "1976/10/02"}], ["DATE_INVALID"]),
     ([{"path": "archive_no", "new": " "}], ["ARCHIVE_NO_REQUIRED"]),
-    ([{"path": "archive_no", "new": "卷" * 65}], ["CORRECTION_VALUE_INVALID"]),
+    ([{"path": "archive_no", "new": "卷" * 65}], ["FIELD_TOO_LONG"]),
     ([{"path": "parties.2.birth_date", "new": "2030-01-01"}], ["BIRTH_DATE_FUTURE"]),
 ])
 def test_back_entered_values_are_checked(clerk_ctx, archived, changes, expected):

@@ -16,7 +16,7 @@ from registry_app.errors import InvalidState, PermissionDenied, Refused
 from registry_app.services.marriage import MarriageCase, MarriageService
 from registry_app.storage.models import AuditEntry, Certificate, Record, RecordEvent
 from tests.conftest import PASSPHRASE
-from tests.factories import marriage_case, person
+from tests.factories import jpeg_photo, marriage_case, person
 
 D = dt.date
 
@@ -177,7 +177,7 @@ def test_state_machine_refuses_out_of_order_steps_and_cancel(clerk_ctx, db):
     rid = svc.accept(MarriageCase.from_dict(marriage_case()))
     with pytest.raises(InvalidState):
         svc.register(rid)
-    svc.review(rid, signed=True, photo=b"\xff\xd8\xff fake jpeg")
+    svc.review(rid, signed=True, photo=jpeg_photo())
     with pytest.raises(Refused):
         svc.cancel(rid, "")
     svc.cancel(rid, "当事人放弃")

@@ -12,7 +12,7 @@ from registry_app.services.stock import BlankStock
 from registry_app.sync.keys import KeyRing, ProvinceKeyPair, load_public_key_file, province_keygen
 from registry_app.sync.province import build_ack, open_batch
 from registry_app.sync.service import SyncService
-from tests.factories import marriage_case, person
+from tests.factories import jpeg_photo, marriage_case, person
 from tests.ui.conftest import type_into
 from ui.main_window import AppState, MainWindow
 from ui.prompts import RecordingPrompter
@@ -43,7 +43,7 @@ def two_registrations(clerk_ctx, supervisor_ctx) -> None:
                          ("Z0000002", marriage_case(person("王强", "M", D(1990, 1, 2)),
                                                     person("赵敏", "F", D(1992, 5, 6))))):
         c = MarriageCase.from_dict({**case, "blank_serial": serial})
-        c.photo = b"\xff\xd8\xff fake jpeg"
+        c.photo = jpeg_photo()
         MarriageService(clerk_ctx).register_case(c)
 
 
