@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from registry_app.clock import Clock, FixedClock
+from registry_app.clock import Clock, TrainingClock
 from registry_app.commands.failures import GuardedGroup
 from registry_app.errors import RegistryError
 from registry_app.paths import default_db_path
@@ -80,12 +80,16 @@ class Env:
             self._db = None
 
     def context(self, date: str | None = None, user: str | None = None):
+        """The service context; a `--date` is refused (CLOCK_OVERRIDE_REFUSED) unless the database is a
+        training one, and is checked before anything (even a login) is written."""
         from registry_app.services.accounts import Accounts
+        from registry_app.services.clock_guard import check_override
         from registry_app.services.context import AppContext
 
         day = parse_date_option(date)
-        clock = FixedClock(day) if day else Clock()
+        clock = TrainingClock(day) if day else Clock()
         ctx = AppContext(db=self.open(), clock=clock)
+        check_override(ctx)
         if user:
             password = os.environ.get("REGISTRY_USER_PASSWORD")
             if password is None:
@@ -128,8 +132,9 @@ def main(ctx: click.Context, db_path: Path | None, url: str | None) -> None:
 @click.option("--admin", "admin_user", required=True)
 @click.option("--admin-name", default=None, help="管理员姓名")
 @click.option("--foreign-cases/--no-foreign-cases", default=False, help="是否办理涉外、涉港澳台婚姻登记")
+@click.option("--training", is_flag=True, help="培训数据库：可用 --date 指定日期，证书和批次均标明“培训”")
 @pass_env
-def init(env: Env, office_code, office_name, admin_user, admin_name, foreign_cases) -> None:
+def init(env: Env, office_code, office_name, admin_user, admin_name, foreign_cases, training) -> None:
     """Create a new encrypted database for an office. Never overwrites."""
     from registry_app.services.office_setup import OfficeSetup, initialise
 
@@ -139,11 +144,12 @@ def init(env: Env, office_code, office_name, admin_user, admin_name, foreign_cas
     with handled():
         passphrase = "" if env.url else env.passphrase()
         db = initialise(OfficeSetup(office_code, office_name, passphrase, admin_user,
-                                    admin_name or admin_user, password, handles_foreign_cases=foreign_cases),
+                                    admin_name or admin_user, password, handles_foreign_cases=foreign_cases,
+                                    training=training),
                         None if env.url else env.db_path, url=env.url)
         db.close()
         emit({"created": "database URL" if env.url else str(env.db_path), "office_code": office_code,
-              "admin": admin_user})
+              "admin": admin_user, "training": training})
 
 
 @main.group("id")

@@ -1,4 +1,7 @@
-"""Clocks: "today" and "now" come from an object passed in, so deadlines are testable."""
+"""Clocks: "today" and "now" come from an object passed in, so deadlines are testable.
+
+One clock for casework: the system's own. An override (`--date`) is accepted only on a training
+database (see services/clock_guard.py); the account lockout never reads an override (`wall()`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,9 +22,13 @@ class Clock:
     def today(self) -> dt.date:
         return self.now().date()
 
+    def wall(self) -> dt.datetime:
+        """The time security decisions read (account lockout): for the system clock, now()."""
+        return self.now()
+
 
 class FixedClock(Clock):
-    """A clock that says what it is told; tests and `--date` (training databases only) use it."""
+    """A clock that says what it is told; tests use it (the whole world runs on it, the lockout too)."""
 
     is_system = False
 
@@ -34,8 +41,19 @@ class FixedClock(Clock):
     def now(self) -> dt.datetime:
         return self._now
 
+    def wall(self) -> dt.datetime:
+        return self._now
+
     def advance(self, **delta) -> None:
         self._now = self._now + dt.timedelta(**delta)
 
     def set(self, when: dt.datetime | dt.date) -> None:
         self.__init__(when)
+
+
+class TrainingClock(FixedClock):
+    """`--date` on a training database: casework sees the day given, but the lockout keeps reading
+    the system clock, so typing another date never unlocks an account."""
+
+    def wall(self) -> dt.datetime:
+        return dt.datetime.now(CHINA_TZ)

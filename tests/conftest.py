@@ -32,9 +32,12 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
-def db(db_path, clock):
+def db(db_path, clock, request):
+    # A test marked `training` gets a training database: one that accepts `--date` and a clock moved back.
+    training = request.node.get_closest_marker("training") is not None
     database = initialise(
-        OfficeSetup(OFFICE_CODE, OFFICE_NAME, PASSPHRASE, "admin", "王管理", PASSWORDS["admin"]), db_path, clock
+        OfficeSetup(OFFICE_CODE, OFFICE_NAME, PASSPHRASE, "admin", "王管理", PASSWORDS["admin"], training=training),
+        db_path, clock,
     )
     ctx = AppContext(db=database, clock=clock)
     with database.write() as s:

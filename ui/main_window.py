@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -22,6 +23,7 @@ from registry_app.domain.roles import Permission, can
 from registry_app.errors import RegistryError
 from registry_app.services.backup import Backups
 from registry_app.services.calendar import coverage_warning
+from registry_app.services.clock_guard import clock_warning
 from registry_app.services.divorce import DivorceService
 from registry_app.services.context import AppContext
 from registry_app.services.workspace import office_settings
@@ -104,10 +106,22 @@ class MainWindow(QMainWindow):
         load_pages()
         self.state = state
         settings = office_settings(state.ctx)
-        self.setWindowTitle(self.tr("婚姻收养登记系统") + f" — {settings.office_name}")
+        self.setWindowTitle(self.tr("婚姻收养登记系统") + f" — {settings.office_name}"
+                            + (self.tr("（培训环境）") if settings.training else ""))
         central = QWidget()
-        row = QHBoxLayout(central)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        # A training database says so above every page: its records have no legal effect.
+        self.training_banner = QLabel(self.tr("培训环境 — 数据不具法律效力"))
+        self.training_banner.setObjectName("trainingBanner")
+        self.training_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.training_banner.setStyleSheet("background: #b71c1c; color: white; font-weight: bold; padding: 4px;")
+        self.training_banner.setVisible(settings.training)
+        column.addWidget(self.training_banner)
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(row, 1)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(170)
@@ -170,7 +184,8 @@ class MainWindow(QMainWindow):
         self.refresh_warnings()
 
     def refresh_warnings(self) -> None:
-        warning = coverage_warning(self.state.ctx)
+        # a clock set back (nothing can be saved) or far ahead, then the holiday calendar's coverage
+        warning = "；".join(w for w in (clock_warning(self.state.ctx), coverage_warning(self.state.ctx)) if w)
         self.calendar_warning.setText(warning or "")
         self.calendar_warning.setVisible(bool(warning))
         self.refresh_backup_warning()

@@ -48,8 +48,11 @@ class OfficePage(_Page):
         self.foreign = QCheckBox(self.tr("本机关经省级指定，办理涉外、涉港澳台及华侨婚姻登记"))
         self.adoption = QCheckBox(self.tr("本机关办理收养登记"))
         self.adoption.setChecked(True)
+        self.training = QCheckBox(self.tr("培训环境（练习用数据库：可指定日期，证书和表格印“培训样本 非正式证件”，数据不具法律效力）"))
+        self.training.setObjectName("training")
         self.form.addRow("", self.foreign)
         self.form.addRow("", self.adoption)
+        self.form.addRow("", self.training)
 
 
 class PassphrasePage(_Page):
@@ -114,6 +117,7 @@ class SetupWizard(QWizard):
             passphrase=self.secret.passphrase.text(), admin_username=self.admin.username.text().strip(),
             admin_display_name=self.admin.display.text().strip(), admin_password=self.admin.password.text(),
             handles_foreign_cases=self.office.foreign.isChecked(), handles_adoption=self.office.adoption.isChecked(),
+            training=self.office.training.isChecked(),
         )
 
     def accept(self) -> None:

@@ -6,6 +6,7 @@ fields, the body text, and signature lines that are always left blank for a pen.
 from __future__ import annotations
 
 import io
+import math
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -31,6 +32,32 @@ from registry_app.certificates.views import FormView
 MARGIN = 22 * mm
 HEADER_FILL = Color(0.93, 0.93, 0.93)
 NOTE_GREY = Color(0.3, 0.3, 0.3)
+TRAINING_MARK = "培训样本 非正式证件"
+TRAINING_RED = Color(0.8, 0.1, 0.1)
+
+
+def draw_training_mark(c, width: float, height: float) -> None:
+    """A training database's stamp on a page of `width` × `height` points: large, diagonal and
+    translucent across the page (the content stays legible; cropping cannot remove it), and a boxed
+    line at the top edge."""
+    size = min(width, height) / 9
+    c.saveState()
+    c.setFillColor(TRAINING_RED)
+    c.setStrokeColor(TRAINING_RED)
+    c.setFillAlpha(0.22)
+    c.translate(width / 2, height / 2)
+    c.rotate(math.degrees(math.atan2(height, width)))
+    draw_string(c, 0, -size / 3, TRAINING_MARK, size, "center")
+    c.restoreState()
+    c.saveState()
+    c.setFillColor(TRAINING_RED)
+    c.setStrokeColor(TRAINING_RED)
+    box = size / 3
+    w = text_width(TRAINING_MARK, box) + box
+    c.setLineWidth(1.2)
+    c.rect((width - w) / 2, height - 2.2 * box, w, 1.6 * box, stroke=1, fill=0)
+    draw_string(c, width / 2, height - 1.75 * box, TRAINING_MARK, box, "center")
+    c.restoreState()
 
 
 class _Title(Flowable):
@@ -217,6 +244,8 @@ def _footer(view: FormView):
         canvas.setFillColor(NOTE_GREY)
         draw_string(canvas, A4[0] / 2, 12 * mm, f"{view.title}　第 {doc.page} 页", 8, "center")
         canvas.restoreState()
+        if view.training:
+            draw_training_mark(canvas, *A4)
     return draw
 
 
@@ -248,11 +277,15 @@ def render_forms(views: list[FormView]) -> bytes:
             story.append(PageBreak())
         story += build_story(view)
 
+    training = any(v.training for v in views)
+
     def footer(canvas, doc) -> None:
         canvas.saveState()
         canvas.setFillColor(NOTE_GREY)
         draw_string(canvas, A4[0] / 2, 12 * mm, f"第 {doc.page} 页", 8, "center")
         canvas.restoreState()
+        if training:
+            draw_training_mark(canvas, *A4)
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()

@@ -16,6 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from registry_app.certificates.calibration import NO_CALIBRATION, Calibration
 from registry_app.certificates.fonts import draw_string, register_fonts, text_width
+from registry_app.certificates.form_pdf import draw_training_mark
 from registry_app.certificates.form_pdf import render_form  # noqa: F401  (public API lives here too)
 from registry_app.certificates.formatting import display
 from registry_app.certificates.linebreak import wrap
@@ -175,6 +176,8 @@ def _draw_certificate(c: Canvas, view: CertificateView, layout: Layout, cal: Cal
     c.setFillColor(black)
     if view.photo and layout.photo:
         _draw_photo(c, view.photo, layout, cal)
+    if view.training:  # across the whole booklet; the QR keeps its quiet zone, so it still scans
+        draw_training_mark(c, layout.width_mm * mm, layout.height_mm * mm)
     if view.qr_payload and layout.qr:
         draw_qr(c, view.qr_payload, layout.qr.x_mm, layout.qr.y_mm, layout.qr.size_mm, layout.height_mm, cal)
 

@@ -53,6 +53,7 @@ class CertificateView:
     qr_payload: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     bearer_index: int = 0
+    training: bool = False   # from a training database: stamped 培训样本 非正式证件
 
     @property
     def title(self) -> str:
@@ -90,3 +91,4 @@ class FormView:
     issue_date: dt.date | None = None   # printed under the office name; None leaves "年 月 日" blank
     show_office_seal: bool = True       # office name + seal place at the end
     notes: list[str] = field(default_factory=list)
+    training: bool = False              # from a training database: stamped 培训样本 非正式证件

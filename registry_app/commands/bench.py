@@ -27,7 +27,7 @@ def _progress(phase: str, done: int, total: int) -> None:
 @pass_env
 def demo_data(env: Env, records: int, seed: int, date: str | None, event_days: int, office_code: str, office_name: str,
               admin_user: str) -> None:
-    """生成演示/测试用的合成登记数据（写入数据库；不存在时先按默认值创建）。"""
+    """生成演示/测试用的合成登记数据（写入培训数据库；不存在时先按默认值创建培训数据库）。"""
     from registry_app.demo.generator import generate
     from registry_app.services.office_setup import OfficeSetup, initialise
 
@@ -36,8 +36,9 @@ def demo_data(env: Env, records: int, seed: int, date: str | None, event_days: i
             password = os.environ.get("REGISTRY_ADMIN_PASSWORD")
             if password is None:
                 password = click.prompt("管理员密码", hide_input=True, confirmation_prompt=True, err=True)
-            initialise(OfficeSetup(office_code, office_name, env.passphrase(), admin_user, admin_user, password),
-                       env.db_path).close()
+            # A demo database is a training one: synthetic people, dates chosen by --date.
+            initialise(OfficeSetup(office_code, office_name, env.passphrase(), admin_user, admin_user, password,
+                                   training=True), env.db_path).close()
         ctx = env.context(date=date)
         summary = generate(ctx.db, records, seed, until=ctx.clock.today(), event_days=event_days,
                            progress=_progress)

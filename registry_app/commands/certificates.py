@@ -27,7 +27,6 @@ def certificate() -> None:
 @click.option("--user", required=True)
 @pass_env
 def render(env: Env, record_id, out: Path, kind, calibration, on_blank, approved_by, user) -> None:
-    from registry_app.fsutil import write_atomic
     from registry_app.services.certificate_print import CertificatePrinting
 
     with handled():
@@ -36,9 +35,10 @@ def render(env: Env, record_id, out: Path, kind, calibration, on_blank, approved
         if approved_by and approved_by != user:
             approver_password = os.environ.get("REGISTRY_APPROVER_PASSWORD") or click.prompt(
                 f"{approved_by} 的密码（批准补打）", hide_input=True, err=True)
+        # written inside the print transaction: no PDF on disk, no copy used up
         pdf = CertificatePrinting(ctx).render(record_id, kind, calibration=calibration, on_blank=on_blank,
-                                              approved_by=approved_by, approver_password=approver_password)
-        write_atomic(out, pdf)
+                                              approved_by=approved_by, approver_password=approver_password,
+                                              out=out)
         emit({"record_id": record_id, "out": str(out), "bytes": len(pdf)})
 
 

@@ -37,6 +37,7 @@ from registry_app.demo.timeline import registration_days
 from registry_app.demo.digest import DEMO_SETTING, content_digest, is_demo_database  # noqa: F401 (public API)
 from registry_app.demo.model import DemoSummary, _Marriage, _Person
 from registry_app.demo.writer import BulkWriter
+from registry_app.errors import RegistryError
 from registry_app.storage.bulk import SharedData
 from registry_app.services import audit, record_seals
 from registry_app.services.audit import lock_chain
@@ -617,6 +618,8 @@ class DemoGenerator:
             self.s = s
             self.w = BulkWriter(s)
             settings = load_settings(s)
+            if not settings.training:  # synthetic people never enter a production register
+                raise RegistryError("演示数据只能写入培训数据库（registry init --training）", code="DEMO_NEEDS_TRAINING")
             self.office_code = settings.office_code
             self.scope = settings.number_scope
             self.formats = {"SY": settings.adoption_number_format, "JC": settings.adoption_dissolution_number_format}

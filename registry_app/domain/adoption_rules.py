@@ -264,20 +264,59 @@ def _placing_rules(case: AdoptionCase) -> list[ConditionResult]:
     return out
 
 
-def _adopter_rules(case: AdoptionCase, i: int, adopter: Adopter) -> list[ConditionResult]:
+@dataclass(frozen=True)
+class RecordedFamily:
+    """What this office's own records hold about one adopter (found by ID number): the adoptions
+    registered here and still in force (certificate numbers; dissolved and revoked ones do not count),
+    and how many distinct children are recorded for them (those adoptees, and the children named in
+    their divorce agreements). The adopters' declaration can only add to these, never subtract."""
+
+    adoptions: tuple[str, ...] = ()
+    children: int = 0
+
+
+@dataclass(frozen=True)
+class _Counts:
+    children: int   # own children, birth and adopted (CC 1098(1))
+    adopted: int    # of which adopted (CC 1100)
+    note: str       # what the office's records added to the declaration, for the message
+
+    @property
+    def birth(self) -> int:
+        return self.children - self.adopted
+
+
+def _counts(adopter: Adopter, recorded: RecordedFamily | None) -> _Counts:
+    """The larger of the declaration and the office's records: the records are a floor (the adopters
+    may have adopted elsewhere too, which only the declaration tells), never a ceiling."""
+    recorded = recorded or RecordedFamily()
+    adopted = max(adopter.adopted_children_count, len(recorded.adoptions))
+    children = max(adopter.children_count, adopter.birth_children_count + adopted, recorded.children)
+    notes = []
+    if len(recorded.adoptions) > adopter.adopted_children_count:
+        notes.append(f"申报已收养{adopter.adopted_children_count}名，本处登记记录显示已收养{len(recorded.adoptions)}名"
+                     f"（收养登记证{'、'.join(recorded.adoptions)}）")
+    if children > adopter.children_count:
+        notes.append(f"申报子女{adopter.children_count}名，依本处登记记录至少{children}名")
+    return _Counts(children, adopted, "（" + "；".join(notes) + "）" if notes else "")
+
+
+def _adopter_rules(case: AdoptionCase, i: int, adopter: Adopter,
+                   recorded: RecordedFamily | None = None) -> list[ConditionResult]:
     def rule(r: _Rule) -> _Rule:
         return r.at(f"adopters[{i}].{r.field}")
 
     who = f"收养人{adopter.name}"
     whole_1098 = _step_parent(case)
+    n = _counts(adopter, recorded)
     out = []
 
     if waivers := whole_1098 + _number_exempt(case) + _overseas_collateral(case, adopter):
         out.append(rule(ADOPTER_CHILDREN).waived(waivers))
     else:
         out.append(rule(ADOPTER_CHILDREN).check(
-            adopter.children_count <= 1, f"{who}有子女{adopter.children_count}名",
-            f"{who}已有{adopter.children_count}名子女，收养人应当无子女或者只有一名子女"))
+            n.children <= 1, f"{who}有子女{n.children}名{n.note}",
+            f"{who}已有{n.children}名子女{n.note}，收养人应当无子女或者只有一名子女"))
 
     declarations = [
         (ADOPTER_ABLE, adopter.able_to_raise, "已声明有抚养、教育和保护被收养人的能力",
@@ -304,11 +343,11 @@ def _adopter_rules(case: AdoptionCase, i: int, adopter: Adopter) -> list[Conditi
     if waivers := _step_parent(case) + _number_exempt(case):
         out.append(rule(ADOPTION_NUMBER).waived(waivers))
     else:
-        limit = 2 if adopter.birth_children_count == 0 else 1
-        done = adopter.adopted_children_count
+        limit = 2 if n.birth == 0 else 1
+        done = n.adopted
         out.append(rule(ADOPTION_NUMBER).check(
-            done + 1 <= limit, f"{who}已收养{done}名，本次收养后共{done + 1}名，未超过{limit}名",
-            f"{who}已收养{done}名子女；无子女的收养人只能收养两名，有子女的只能收养一名"))
+            done + 1 <= limit, f"{who}已收养{done}名，本次收养后共{done + 1}名，未超过{limit}名{n.note}",
+            f"{who}已收养{done}名子女{n.note}；无子女的收养人只能收养两名，有子女的只能收养一名"))
     return out
 
 
@@ -405,11 +444,12 @@ def _assessment_rules(case: AdoptionCase) -> list[ConditionResult]:
     return [done, suitable, assessors]
 
 
-def evaluate(case: AdoptionCase) -> list[ConditionResult]:
-    """Every adoption condition of CC 1093–1105 for this case, in the order of the Code."""
+def evaluate(case: AdoptionCase, recorded: dict[str, RecordedFamily] | None = None) -> list[ConditionResult]:
+    """Every adoption condition of CC 1093–1105 for this case, in the order of the Code. `recorded`
+    (by upper-case ID number) is what the office's own records hold about each adopter."""
     out = _adoptee_rules(case) + _placing_rules(case)
     for i, adopter in enumerate(case.adopters):
-        out += _adopter_rules(case, i, adopter)
+        out += _adopter_rules(case, i, adopter, (recorded or {}).get((adopter.id_number or "").upper()))
     out.append(_joint_adoption_rule(case))
     out.append(_age_gap_rule(case))
     out += _consent_rules(case)
@@ -418,8 +458,8 @@ def evaluate(case: AdoptionCase) -> list[ConditionResult]:
     return out
 
 
-def refusals(case: AdoptionCase) -> list[Issue]:
-    return [r.issue() for r in evaluate(case) if r.status is Status.FAILING]
+def refusals(case: AdoptionCase, recorded: dict[str, RecordedFamily] | None = None) -> list[Issue]:
+    return [r.issue() for r in evaluate(case, recorded) if r.status is Status.FAILING]
 
 
 def can_register(case: AdoptionCase) -> bool:

@@ -137,7 +137,7 @@ class Accounts:
     def login(self, username: str, password: str) -> CurrentUser:
         """Check a password. Failures are counted and audited; too many lock the account for a while.
         The message never says whether the user name or the password was wrong."""
-        now = self.ctx.clock.now()
+        now = self.ctx.clock.wall()  # the lockout never reads a clock override (see clock.TrainingClock)
         failure: RegistryError | None = None
         with self.ctx.db.write() as s:
             settings = load_settings(s)
@@ -179,22 +179,60 @@ class Accounts:
         raise failure
 
     def check_approver(self, session, username: str | None, password: str | None, permission: Permission) -> User:
-        """A second person's approval given at the counter (four eyes): their password is checked and
-        their role must carry `permission`. Used inside the approved operation's own transaction."""
+        """A second person's approval given at the counter (four eyes): their password is checked like a
+        login (a wrong one counts towards that person's lock-out, a locked account cannot approve) and
+        their role must carry `permission`. Used inside the approved operation's own transaction; every
+        failure is audited (`auth.approval_failed`) in a transaction of its own (services.access_log),
+        so the refused operation's rollback does not take the count or the entry with it."""
         u = session.execute(select(User).where(User.username == (username or ""))).scalar_one_or_none()
-        ok = False
-        if u is not None and not u.disabled and password:
+        now = self.ctx.clock.wall()
+        why = None
+        if u is None:
+            why = "unknown_user"
+        elif u.disabled:
+            why = "disabled"
+        elif _aware(u.locked_until) and _aware(u.locked_until) > now:
+            self._approval_failed(username, "locked", permission)
+            until = _aware(u.locked_until).strftime("%H:%M")
+            raise PermissionDenied(f"批准人账户因密码错误次数过多已锁定至{until}", code="APPROVER_LOCKED")
+        elif not password:
+            why = "no_password"
+        else:
             try:
-                ok = _hasher.verify(u.password_hash, password)
+                _hasher.verify(u.password_hash, password)
             except (VerificationError, InvalidHashError):
-                ok = False
-        if not ok:
+                why = "bad_password"
+        if why:
+            self._approval_failed(username or "", why, permission)
             raise PermissionDenied("批准人用户名或密码错误", code="APPROVER_INVALID")
         from registry_app.domain.roles import can
 
         if not can(u.role, permission):
-            raise PermissionDenied(f"{u.display_name}无权批准此操作（{permission.zh}）", code="NOT_A_SUPERVISOR")
+            self._approval_failed(u.username, "not_permitted", permission)
+            raise PermissionDenied(f"{u.display_name}（{Role(u.role).zh}）无权{permission.zh}", code="NOT_A_SUPERVISOR")
+        if u.failed_logins:
+            u.failed_logins = 0  # a right password resets the count, as a login does
         return u
+
+    def _approval_failed(self, username: str, why: str, permission: Permission) -> None:
+        from registry_app.services.access_log import record_refusal
+
+        ctx = self.ctx
+
+        def write(s) -> None:
+            detail = {"why": why, "permission": permission.value}
+            u = s.execute(select(User).where(User.username == username)).scalar_one_or_none() if username else None
+            if u is not None and why == "bad_password":
+                settings = load_settings(s)
+                u.failed_logins += 1
+                detail["failures"] = u.failed_logins
+                if u.failed_logins >= settings.max_failed_logins:
+                    u.locked_until = ctx.clock.wall() + dt.timedelta(minutes=settings.lockout_minutes)
+                    u.failed_logins = 0
+                    detail["locked_minutes"] = settings.lockout_minutes
+            audit.record(ctx, s, "auth.approval_failed", "user", username or "?", detail)
+
+        record_refusal(ctx, write)
 
     def change_password(self, user: CurrentUser, old_password: str, new_password: str) -> CurrentUser:
         issues = password_issues(new_password, user.username)

@@ -34,6 +34,7 @@ from registry_app.domain.adoption import (
     evaluate_dissolution,
     refusals,
 )
+from registry_app.domain.adoption_rules import RecordedFamily
 from registry_app.domain.ids import IdType
 from registry_app.domain.parties import PersonInput
 from registry_app.domain.roles import Permission
@@ -164,8 +165,9 @@ class AdoptionService:
         with self.ctx.db.write() as s:
             settings = load_settings(s)
             self._require_handled(settings)
-            conditions = evaluate(case)
-            issues = refusals(case) + self._office_issues(s, settings, case)
+            recorded = recorded_families(s, case)
+            conditions = evaluate(case, recorded)
+            issues = refusals(case, recorded) + self._office_issues(s, settings, case)
             if issues:
                 raise Refused(issues)
             now = self.ctx.clock.now()
@@ -341,6 +343,41 @@ class AdoptionService:
         if issues:
             raise Refused(issues)
         return d
+
+
+def recorded_families(s: Session, case: AdoptionCase) -> dict[str, RecordedFamily]:
+    """What this office's records hold about each adopter (CC 1098(1), 1100), found by ID number, as the
+    marriage check finds a spouse's earlier marriages: the adoptions registered here and in force, and
+    the distinct children recorded for them: those adoptees and the children named in their divorce
+    agreements, a child being its name and birth date. A child whose adoption by them was dissolved or
+    revoked is no longer theirs through it and is not counted from any record."""
+    numbers = sorted({(a.id_number or "").upper() for a in case.adopters} - {""})
+    out: dict[str, RecordedFamily] = {}
+    for number in numbers:
+        mine = select(Party.record_id).where(Party.id_number == number)
+        adoptions: list[str] = []
+        children: set[tuple[str, str]] = set()
+        gone: set[tuple[str, str]] = set()
+        rows = s.execute(
+            select(Record.certificate_no, Record.status, Party.name, Party.birth_date)
+            .join(Party, Party.record_id == Record.id)
+            .where(Record.kind == KIND, Party.role == "adoptee",
+                   Record.id.in_(mine.where(Party.role.like("adopter%"))))
+            .order_by(Record.registration_date, Record.id)).all()
+        for number_, status, name, birth in rows:
+            child = ((name or "").strip(), birth.isoformat() if birth else "")
+            if status == "registered":
+                adoptions.append(number_ or "")
+                children.add(child)
+            else:
+                gone.add(child)
+        for (data,) in s.execute(select(Record.data).where(Record.kind == "divorce", Record.id.in_(mine))):
+            listed = ((data or {}).get("agreement") or {}).get("children")
+            for c in listed if isinstance(listed, list) else []:
+                if isinstance(c, dict) and str(c.get("name") or "").strip():
+                    children.add((str(c["name"]).strip(), str(c.get("birth_date") or "")))
+        out[number] = RecordedFamily(tuple(adoptions), len(children - gone))
+    return out
 
 
 def _parties(case: AdoptionCase) -> list[tuple[str, PersonInput]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry_app.services import clock_guard
 from registry_app.services.context import AppContext
 from registry_app.storage.models import AuditEntry, ChainHead
 
@@ -55,6 +56,7 @@ def record(
     role: str | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the operation)."""
+    clock_guard.check_write_clock(ctx, session)  # a clock set back writes nothing (production only)
     head = lock_chain(session, "audit", GENESIS)
     last_id = session.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)).scalar()
     entry = AuditEntry(

@@ -3,6 +3,7 @@ office key, render to memory (never a temporary file), log every print, verify a
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -24,6 +25,7 @@ from registry_app.domain.parties import PRIOR_STATUSES
 from registry_app.domain.roles import Permission, can
 from registry_app.services.accounts import Accounts
 from registry_app.errors import AuthenticationFailed, NotFound, PermissionDenied, RegistryError
+from registry_app.fsutil import write_atomic
 from registry_app.services import audit
 from registry_app.services.context import AppContext
 from registry_app.services.office_keys import active_office_key, office_public_keys
@@ -61,7 +63,8 @@ class CertificatePrinting:
         serials = (cert.data or {}).get("blank_serials") or [cert.blank_serial or ""]
         base = CertificateView(kind=kind, number=cert.number, registration_date=cert.issued_on,
                                office_name=settings.office_name, office_code=settings.office_code, holders=holders,
-                               remarks=(rec.data or {}).get("remarks", ""), photo=photo, extra=extra)
+                               remarks=(rec.data or {}).get("remarks", ""), photo=photo, extra=extra,
+                               training=settings.training)
         key_id, private = active_office_key(s)
         base.qr_payload = make_payload(fields_for_certificate(base), private)
         bearers = range(len(holders)) if kind in ("marriage", "divorce", "reissue_marriage", "reissue_divorce") else [0]
@@ -91,25 +94,38 @@ class CertificatePrinting:
 
     def render(self, record_id: int, kind: str = "certificate", *, calibration: str | None = None,
                on_blank: bool = False, approved_by: str | None = None,
-               approver_password: str | None = None) -> bytes:
+               approver_password: str | None = None, out: str | Path | None = None) -> bytes:
         """Render a record's certificate (each holder's booklet one page) or its review form. A print of
-        the certificate after the first is a numbered copy and needs a supervisor."""
+        the certificate after the first is a numbered copy and needs a supervisor.
+
+        With `out`, the PDF is written there (atomically) inside the print transaction, before it commits:
+        a PDF that cannot be written (a full disk) rolls the print log back, so no copy number is used up
+        without a PDF, and a commit that fails removes the file again."""
         self.ctx.require(Permission.PRINT)
-        with self.ctx.db.write() as s:
-            if kind in ("form", "declarations"):
-                pdf = self._form(s, record_id, with_declarations=kind == "declarations")
-                audit.record(self.ctx, s, "form.rendered", "record", record_id)
-                return pdf
-            rec, cert = self._certificate(s, record_id)
-            views = self._views(s, rec, cert)
-            pdf = render_many(views, calibration=self._calibration(s, calibration), on_blank=on_blank) \
-                if len(views) > 1 else render_certificate(views[0], calibration=self._calibration(s, calibration),
-                                                          on_blank=on_blank)
-            if not on_blank:
-                self.log_print(s, cert, approved_by, approver_password)
-            audit.record(self.ctx, s, "certificate.rendered", "certificate", cert.number,
-                         {"on_blank": on_blank, "calibration": calibration})
-            return pdf
+        written: Path | None = None
+        try:
+            with self.ctx.db.write() as s:
+                if kind in ("form", "declarations"):
+                    pdf = self._form(s, record_id, with_declarations=kind == "declarations")
+                    audit.record(self.ctx, s, "form.rendered", "record", record_id)
+                else:
+                    rec, cert = self._certificate(s, record_id)
+                    views = self._views(s, rec, cert)
+                    cal = self._calibration(s, calibration)
+                    pdf = render_many(views, calibration=cal, on_blank=on_blank) if len(views) > 1 \
+                        else render_certificate(views[0], calibration=cal, on_blank=on_blank)
+                    if not on_blank:
+                        self.log_print(s, cert, approved_by, approver_password)
+                    audit.record(self.ctx, s, "certificate.rendered", "certificate", cert.number,
+                                 {"on_blank": on_blank, "calibration": calibration})
+                if out is not None:
+                    s.flush()  # every statement has run: what is left to fail is the commit itself
+                    written = write_atomic(out, pdf)
+        except BaseException:
+            if written is not None:
+                written.unlink(missing_ok=True)
+            raise
+        return pdf
 
     def log_print(self, s, cert: Certificate, approved_by: str | None = None,
                   approver_password: str | None = None) -> int:
@@ -159,16 +175,15 @@ class CertificatePrinting:
 
     def approve_reprint(self, username: str, password: str) -> str:
         """The supervisor's approval given at the counter, checked before the print is sent: their
-        password is verified like a login (failures count towards the lock-out) and the account must be
-        allowed to approve reprints. Returns the approving user name; raises AuthenticationFailed or
-        PermissionDenied. (render() checks the password again inside the print transaction.)"""
+        password is verified as Accounts.check_approver does (failures count towards their lock-out and
+        are audited) and the account must be allowed to approve reprints. Returns the approving user
+        name; raises AuthenticationFailed or PermissionDenied. (render() checks the password again inside
+        the print transaction.)"""
         self.ctx.require(Permission.PRINT)
         if not username or not password:
             raise AuthenticationFailed("请输入负责人的用户名和密码", code="APPROVAL_INCOMPLETE")
-        approver = Accounts(self.ctx).login(username, password)
-        if not can(approver.role, Permission.APPROVE_REPRINT):
-            raise PermissionDenied(f"{approver.display_name}（{approver.role.zh}）无权批准补打", code="NOT_A_SUPERVISOR")
-        return approver.username
+        with self.ctx.db.write() as s:
+            return Accounts(self.ctx).check_approver(s, username, password, Permission.APPROVE_REPRINT).username
 
     def _form(self, s, record_id: int, with_declarations: bool = False) -> bytes:
         """The review form (结婚登记审查处理表); with the two declarations (申请结婚登记声明书, or the
@@ -185,6 +200,7 @@ class CertificatePrinting:
             application_date=rec.application_date or rec.created_at.date(), registration_date=rec.registration_date,
             number=rec.certificate_no or "", blank_serial="", documents="居民身份证、申请结婚登记声明书、双方合影照片",
             remarks=data.get("remarks", ""), reference=rec.uid[:8])
+        review.training = settings.training
         if not with_declarations:
             return render_form(review)
         began = dt.date.fromisoformat(data["union_began"]) if data.get("union_began") else None
@@ -195,6 +211,8 @@ class CertificatePrinting:
                 party, parties[1 - i].name, office_name=settings.office_name, marital_status=statuses[i],
                 occupation=extra.get("occupation", ""), education=extra.get("education", ""),
                 residence=extra.get("residence", ""), cohabiting_since=began))
+        for view in declarations:
+            view.training = settings.training
         return render_forms(declarations + [review])
 
     def verify(self, payload: str | None = None, pdf: bytes | None = None) -> dict:

@@ -2,6 +2,7 @@
 No globals: the client, the command line and the tests each build their own."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 from registry_app.clock import Clock
@@ -26,16 +27,29 @@ class AppContext:
     user: CurrentUser | None = None
 
     def require(self, permission: Permission) -> CurrentUser:
-        """The service-layer permission check: hiding a button is not enough."""
+        """The service-layer permission check: hiding a button is not enough. Every refusal is audited
+        (`access.denied`) in its own transaction, so it outlives the refused operation."""
+        return self._require((permission,), sys._getframe(1).f_code.co_qualname)
+
+    def require_any(self, *permissions: Permission) -> CurrentUser:
+        """Allowed when the role carries any one of `permissions`; one refusal (naming the first) if none."""
+        return self._require(permissions, sys._getframe(1).f_code.co_qualname)
+
+    def _require(self, permissions: tuple[Permission, ...], operation: str) -> CurrentUser:
         if self.user is None:
-            raise PermissionDenied("请先登录", code="NOT_LOGGED_IN")
-        if self.user.must_change_password:
-            raise PermissionDenied("首次登录须先修改密码", code="PASSWORD_CHANGE_REQUIRED")
-        if not can(self.user.role, permission):
-            raise PermissionDenied(
-                f"{self.user.role.zh}无权执行此操作（{permission.zh}）", code="PERMISSION_DENIED"
+            refusal = PermissionDenied("请先登录", code="NOT_LOGGED_IN")
+        elif self.user.must_change_password:
+            refusal = PermissionDenied("首次登录须先修改密码", code="PASSWORD_CHANGE_REQUIRED")
+        elif not any(can(self.user.role, p) for p in permissions):
+            refusal = PermissionDenied(
+                f"{self.user.role.zh}无权执行此操作（{permissions[0].zh}）", code="PERMISSION_DENIED"
             )
-        return self.user
+        else:
+            return self.user
+        from registry_app.services.access_log import access_denied
+
+        access_denied(self, permissions[0], refusal.code, operation)
+        raise refusal
 
     def as_user(self, user: CurrentUser | None) -> "AppContext":
         return AppContext(db=self.db, clock=self.clock, user=user)

@@ -64,6 +64,7 @@ class DivorceDocuments:
                 [_party_view(p) for p in rec.parties[:2]], office_name=settings.office_name,
                 received_date=d.received, cooling_off_end=d.cooling_off_ends, collection_deadline=d.collect_by,
                 application_number=application_number(rec.id))
+            view.training = settings.training
             pdf = render_form(view)
             audit.record(self.ctx, s, "form.rendered", "record", rec.id, {"form": "divorce_acknowledgement"})
             return pdf
@@ -86,6 +87,7 @@ class DivorceDocuments:
                 office_name=settings.office_name, withdrawing=_party_view(withdrawing), other_name=other.name,
                 application_number=application_number(rec.id), received_date=d.received,
                 withdrawal_date=dt.date.fromisoformat(withdrawn["on"]))
+            view.training = settings.training
             pdf = render_form(view)
             audit.record(self.ctx, s, "form.rendered", "record", rec.id,
                          {"form": "divorce_withdrawal", "by_party": by})
@@ -108,6 +110,7 @@ class DivorceDocuments:
             view = forms.refusal_notice(office_name=settings.office_name, addressees=names, matter=MATTER,
                                         application_date=date or today, reasons=reasons, issue_date=today,
                                         stage="acceptance")
+            view.training = settings.training
             pdf = render_form(view)
             audit.record(self.ctx, s, "form.rendered", "form", "divorce_refusal",
                          {"form": "refusal_acceptance", "codes": [i.code for i in reasons]})

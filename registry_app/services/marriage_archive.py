@@ -455,6 +455,7 @@ class MarriageArchive:
             form = marriage_record_proof(office_name=settings.office_name, person=view,
                                          records=[e[2] for e in entries], issue_date=today,
                                          proof_number=proof_number, purpose=purpose)
+            form.training = settings.training
             return render_form(form)
 
     def _person_query(self, person: str | dict) -> dict:

@@ -23,6 +23,7 @@ _EDITABLE = {
     "max_failed_logins": (int, (3, 20)),
     "lockout_minutes": (int, (1, 1440)),
     "reference_max_age_days": (int, (1, 365)),
+    "clock_ahead_warning_days": (int, (1, 3650)),
     "keyring_unlock": (bool, None),
 }
 KEYRING_SERVICE = "registry-app"

@@ -29,6 +29,8 @@ class OfficeSetup:
     admin_password: str
     handles_foreign_cases: bool = False
     handles_adoption: bool = True
+    # A training database: accepts `--date`, and every screen, certificate and batch says 培训.
+    training: bool = False
 
     def issues(self) -> list[Issue]:
         out = []
@@ -67,12 +69,14 @@ def initialise(setup: OfficeSetup, path: Path | None, clock: Clock | None = None
             save_settings(s, OfficeSettings(
                 office_code=setup.office_code.strip(), office_name=setup.office_name.strip(),
                 handles_foreign_cases=setup.handles_foreign_cases, handles_adoption=setup.handles_adoption,
+                training=setup.training,
             ))
             admin = Accounts(ctx).create_user(s, setup.admin_username, setup.admin_display_name or setup.admin_username,
                                               Role.ADMIN, setup.admin_password, must_change=False)
             key = create_office_key(s, setup.office_code, clock.now())
             audit.record(ctx, s, "office.initialised", "office", setup.office_code,
-                         {"office_name": setup.office_name, "admin": admin.username, "key_id": key.key_id},
+                         {"office_name": setup.office_name, "admin": admin.username, "key_id": key.key_id,
+                          "training": setup.training},
                          username=admin.username, role=Role.ADMIN.value)
     except Exception:
         db.close()

@@ -34,6 +34,9 @@ class OfficeSettings:
     # another disk) and how many of the client's own backups to keep there.
     backup_dir: str = ""
     backup_keep: int = 14
+    # The client warns when the clock is this many days ahead of the newest audit entry (a clock set
+    # far forward, or a database restored from long ago); a holiday closure is shorter.
+    clock_ahead_warning_days: int = 40
 
     def to_dict(self) -> dict:
         return asdict(self)

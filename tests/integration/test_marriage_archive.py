@@ -36,6 +36,10 @@ from registry_app.storage.models import (
 from tests.conftest import PASSPHRASE, PASSWORDS
 from tests.factories import marriage_case, person
 
+# Cases are set up on the days they happened (the clock moved back) and the command line is given
+# --date: a training database, the only kind that accepts either.
+pytestmark = pytest.mark.training
+
 D = dt.date
 REGISTERED, TODAY = D(2026, 3, 2), D(2026, 6, 15)
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from registry_app.services.divorce import DivorceService
@@ -70,6 +71,9 @@ def correct(clerk_ctx, supervisor_ctx, db, record_id: int) -> str:
     return "张卫"
 
 
+# The scenario is played on the days it happened (the clock moved back, then on between the command
+# line's system-clock entries): a training database.
+@pytest.mark.training
 def test_a_day_exported_acknowledged_corrected_and_resent(db, db_path, clock, clerk_ctx, supervisor_ctx, tmp_path):
     keys, out = tmp_path / "province", tmp_path / "outbox"
     # the province makes its keys; the office administrator trusts its public key
