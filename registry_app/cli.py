@@ -70,8 +70,12 @@ class Env:
                 db.close()
                 raise
             self._db = db
-            if db.path is not None:
-                sweep_temp_files(db.path.parent)  # left by a killed writer; we hold the lock now
+            # Temp files a killed writer left next to the database and where this command writes
+            # (its --out: the outbox of `sync export`, a PDF's folder); we hold the lock now.
+            out = click_ctx.params if click_ctx is not None else {}
+            sweep_temp_files(db.path.parent if db.path is not None else None,
+                             *(v if k == "out_dir" else v.parent for k, v in out.items()
+                               if k in ("out", "out_dir", "out_file") and isinstance(v, Path)))
         return self._db
 
     def close(self) -> None:

@@ -473,14 +473,22 @@ def test_cli_is_refused_while_the_client_holds_the_lock(db, db_path, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_a_command_sweeps_stale_temp_files_next_to_the_database(db, db_path):
-    left = db_path.parent / f".{db_path.name}.0123456789ab.tmp"
-    left.write_bytes(b"half a file")
+def test_a_command_sweeps_stale_temp_files_next_to_the_database_and_where_it_writes(db, db_path, tmp_path):
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    left = [db_path.parent / f".{db_path.name}.0123456789ab.tmp", outbox / ".batch.json.0123456789ab.tmp"]
+    fresh = outbox / ".batch.json.abcdefabcdef.tmp"  # another writer's, still at work
     old = time.time() - STALE_AFTER_S - 60
-    os.utime(left, (old, old))
+    for p in (*left, fresh):
+        p.write_bytes(b"half a file")
+    for p in left:
+        os.utime(p, (old, old))
     r = _cli("--db", db_path, "audit", "verify")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert not left.exists()
+    assert not left[0].exists() and left[1].exists()
+    r = _cli("--db", db_path, "sync", "export", "--date", "2026-06-15", "--out", outbox, "--user", "clerk",
+             REGISTRY_USER_PASSWORD=PASSWORDS["clerk"])
+    assert not left[1].exists() and fresh.exists(), r.stdout + r.stderr
 
 
 def test_parties_named_in_the_backup_are_the_ones_registered(made):
