@@ -113,7 +113,7 @@ class DatabaseHealth:
         return check
 
     # --- the audit trail -----------------------------------------------------------------------------
-    def _audit_chain(self, anchors_dir) -> Check:  # noqa: ANN001
+    def _audit_chain(self, anchors_dir) -> Check:
         """The hash chain, and the chain against every head the province acknowledged (stored, and in the
         acknowledgement files of `anchors_dir` when given): a trail rewritten or cut before the last
         acknowledgement disagrees with it."""

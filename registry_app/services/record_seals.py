@@ -41,13 +41,13 @@ def touch(session: Session, ids: Iterable[int]) -> None:
     touched_records(session).update(int(i) for i in ids)
 
 
-def note_entry(session: Session, entry: AuditEntry, ctx) -> None:  # noqa: ANN001
+def note_entry(session: Session, entry: AuditEntry, ctx) -> None:
     """audit.record calls this: the newest entry of the transaction, and who wrote it."""
     session.info[LAST_ENTRY] = (entry, ctx)
 
 
 @event.listens_for(Session, "after_flush")
-def _note_touched(session: Session, _context) -> None:  # noqa: ANN001
+def _note_touched(session: Session, _context) -> None:
     touched = touched_records(session)
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, Record):
@@ -61,7 +61,7 @@ def _note_touched(session: Session, _context) -> None:  # noqa: ANN001
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, previous_transaction) -> None:  # noqa: ANN001
+def _forget(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(TOUCHED, None)
         session.info.pop(LAST_ENTRY, None)
@@ -101,7 +101,7 @@ def _is_newest(session: Session, entry: AuditEntry) -> bool:
     return newest == entry.id
 
 
-def _seal_in_entries(session: Session, ids: list[int], ctx, action: str, reason: str = "") -> int:  # noqa: ANN001
+def _seal_in_entries(session: Session, ids: list[int], ctx, action: str, reason: str = "") -> int:
     from registry_app.services.context import AppContext
 
     if ctx is None:

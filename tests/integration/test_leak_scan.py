@@ -8,10 +8,14 @@ The clerk's own input file (the archive CSV) is kept outside the scanned folder:
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.factories import person
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,10 +103,6 @@ def needles(people: dict) -> dict[str, list[bytes]]:
 
 
 def test_no_file_written_in_a_day_holds_personal_data_in_clear(tmp_path):
-    from tests.factories import person
-
-    import datetime as dt
-
     people = {"man": person("欧阳泄漏", "M", dt.date(1991, 4, 5), phone="13912345678"),
               "woman": person("司马明文", "F", dt.date(1993, 8, 9), phone="13787654321"),
               "archived1": "诸葛旧档", "archived2": "上官纸本"}
@@ -111,8 +111,6 @@ def test_no_file_written_in_a_day_holds_personal_data_in_clear(tmp_path):
     outside.mkdir()
     env = {**os.environ, "TMPDIR": str(scan / "tmp"), "HOME": str(scan / "home"),
            "REGISTRY_DATA_DIR": str(scan / "data")}
-    import json
-
     proc = subprocess.run([sys.executable, "-c", DAY_SCRIPT, str(scan), str(outside), json.dumps(people)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0 and "day done" in proc.stdout, proc.stderr[-3000:]
