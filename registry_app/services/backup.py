@@ -152,6 +152,8 @@ class Backups:
     def run_daily(self) -> BackupResult | None:
         """The client's own daily backup (at start and from a timer): made when the folder holds no good
         backup from today. Runs for whoever is signed in (it reads nothing to them); audited as system."""
+        if self.ctx.db.dialect != "sqlite" or not self.ctx.db.encrypted:
+            return None  # PostgreSQL is the server's to back up (pg_dump); nothing to do at the counter
         status = self.status()
         if status.reachable and status.last_made_at and \
                 dt.datetime.fromisoformat(status.last_made_at).date() == self.ctx.clock.now().date():
@@ -253,9 +255,8 @@ class Backups:
         the hash when it is restored)."""
         settings = self.settings()
         folder = self.folder(settings)
-        if folder is None:
-            return BackupStatus("", False, False, settings.backup_keep, None, None,
-                                "PostgreSQL 数据库请按说明用 pg_dump 备份")
+        if folder is None:  # PostgreSQL: backed up on the server with pg_dump, not by the client
+            return BackupStatus("", False, False, settings.backup_keep, None, None, "")
         configured = bool(settings.backup_dir)
         reachable = _writable_dir(folder) if configured else (not folder.exists() or _writable_dir(folder))
         last_file = last_at = None

@@ -320,6 +320,10 @@ class AdminPage(PageBase):
         except RegistryError as exc:
             self.backup_status.setText(exc.message)
             return
+        if not status.folder:
+            self.backup_status.setText(self.tr("PostgreSQL 数据库由服务器用 pg_dump 备份（见使用说明“备份与恢复”）"))
+            self.backup_button.setEnabled(False)
+            return
         last = (status.last_made_at or "")[:16].replace("T", " ")
         text = self.tr("最近一次备份：") + (f"{last}（{status.last_file}）" if last else self.tr("无"))
         text += "\n" + self.tr("备份文件夹：") + status.folder
