@@ -74,6 +74,9 @@ def test_the_page_shows_the_day_and_exports_its_batch(qtbot, db, clerk_ctx, supe
     assert page.progress.value() == page.progress.maximum()
     assert "已导出批次1" in page.message.text()
     assert "当日已导出批次：1" in page.pending_label.text()
+    head = page.report.audit_head  # the paper anchor: the trail's head after this check, as printed
+    assert head["seq"] > 0 and f"第{head['seq']}条 {head['hash'][:16]}" in page.anchor_label.text()
+    assert page.last_export.audit_head["seq"] < head["seq"]  # the batch carried the head at its export
 
 
 def test_a_supervisor_imports_the_ack_and_works_the_cases(qtbot, db, clerk_ctx, supervisor_ctx, admin_ctx, tmp_path):
@@ -102,3 +105,24 @@ def test_a_supervisor_imports_the_ack_and_works_the_cases(qtbot, db, clerk_ctx, 
     page.cases_table.selectRow(0)
     qtbot.mouseClick(page.resolve_button, Qt.MouseButton.LeftButton)
     assert page.cases_table.rowCount() == 0
+
+
+def test_the_page_says_when_an_interrupted_export_is_still_unsettled(qtbot, db, clerk_ctx, supervisor_ctx, admin_ctx,
+                                                                      tmp_path):
+    from registry_app.storage.models import Batch
+
+    two_registrations(clerk_ctx, supervisor_ctx)
+    province_key(tmp_path, admin_ctx)
+    with db.write() as s:  # recorded pending by another counter that was switched off mid-export
+        s.add(Batch(batch_seq=1, business_date=D(2026, 6, 15), file_name="320102-20260615-000001.rgb",
+                    file_hash="f" * 64, prev_hash=None, first_event_seq=1, last_event_seq=2, event_count=2,
+                    created_at="x", created_by="clerk", acknowledged=False, status="pending", chain_hash="c" * 64,
+                    outbox={"dir": "/elsewhere", "host": "counter-9"}))
+    out = tmp_path / "outbox"
+    page = open_page(qtbot, clerk_ctx, lambda kind, title: str(out))
+    page.date_edit.setDate(QDate(2026, 6, 15))
+    assert "批次1导出时中断" in page.pending_label.text()
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.running(), timeout=30_000)
+    assert page.last_error is not None and page.last_error.code == "SYNC_BATCH_PENDING"
+    assert "counter-9" in page.message.text() and not list(out.glob("*.rgb"))

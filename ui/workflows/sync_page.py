@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -46,6 +46,8 @@ QLabel#refWarn { color: #c62f2f; font-weight: bold; }
 QLabel#quality { font-size: 16px; font-weight: bold; color: #1f3a5f; }
 QLabel#syncMessage { color: #1f3a5f; }
 QLabel#syncError { color: #c62f2f; }
+QLabel#anchor { font-family: monospace; color: #1f3a5f; }
+QLabel#outboxWarn { color: #c62f2f; font-weight: bold; }
 """
 
 
@@ -133,7 +135,14 @@ class SyncPage(PageBase):
         self.counts_table = _table(["事件类型", "件数"])
         c.addWidget(self.counts_table)
         self.pending_label = QLabel("")
+        self.pending_label.setWordWrap(True)
         c.addWidget(self.pending_label)
+        # the audit chain head, copied by hand onto the close-of-day sheet: an anchor outside the database
+        self.anchor_label = QLabel("")
+        self.anchor_label.setObjectName("anchor")
+        self.anchor_label.setWordWrap(True)
+        self.anchor_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        c.addWidget(self.anchor_label)
         grid.addWidget(counts, 0, 1)
 
         open_work = QGroupBox("未办结事项")
@@ -261,7 +270,18 @@ class SyncPage(PageBase):
                                    for d in report.defects])
         _fill(self.counts_table, [[EVENT_TYPE_ZH.get(t, t), n] for t, n in report.counts.items()])
         batches = "、".join(str(b) for b in report.batches) or "无"
-        self.pending_label.setText(f"待上报事件（截至当日）：{report.pending_events}件；当日已导出批次：{batches}")
+        lines = [f"待上报事件（截至当日）：{report.pending_events}件；当日已导出批次：{batches}"]
+        if report.pending_batches:
+            lines.append(f"批次{'、'.join(map(str, report.pending_batches))}导出时中断，尚待核对（重新打开本系统或再次导出即核对）")
+        for o in report.open_orphans:
+            lines.append(f"隔离文件夹中的批次文件{o['file']}尚待确认是否已报送省级：确认前不能导出新批次")
+        if report.training:
+            lines.append("培训数据库：导出的批次标为培训，省级不作正式接收")
+        self.pending_label.setObjectName("outboxWarn" if len(lines) > 1 else "")
+        self.pending_label.setText("\n".join(lines))
+        self.pending_label.style().unpolish(self.pending_label)
+        self.pending_label.style().polish(self.pending_label)
+        self.anchor_label.setText(f"审计链锚点（请抄录在日终报表上）：{report.anchor_text}")
         _fill(self.open_table, [[i.kind_zh, i.record_id or "", i.status_zh, i.note] for i in report.open_work])
         self._show_reference(report.reference)
         if self.is_supervisor:
@@ -298,9 +318,11 @@ class SyncPage(PageBase):
     def _exported(self, result: ExportResult) -> None:
         self.last_export = result
         what = "已重写" if result.again else "已导出"
+        found = (result.reconciled or {}).get("message")
         self._say(f"{what}批次{result.batch_seq}：{Path(result.path).name}，事件{result.event_count}件"
                   + (f"（含更正后重新上报{len(result.resent)}件）" if result.resent else "")
-                  + f"。请将批次文件与公钥文件{Path(result.public_key_path).name}一并报送。")
+                  + f"。请将批次文件与公钥文件{Path(result.public_key_path).name}一并报送。"
+                  + (f"导出前核对发件箱：{found}。" if found else ""))
         self.refresh()
 
     def cancel(self) -> None:
