@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from registry_app.domain.parties import PersonInput
-from registry_app.errors import PermissionDenied, Refused
+from registry_app import fsutil
+from registry_app.errors import PermissionDenied, Refused, StorageError
 from registry_app.services import archive_import
 from registry_app.services.archive_import import (
     COLUMNS, ArchiveImport, fast_initials, parse_date, parse_row, party_values, read_rows,
@@ -162,7 +163,8 @@ def valid_rows(draw):
                party1_id_number=id_number(b1, "M") if with_ids else "",
                party2_id_number=id_number(b2, "F").lower() if with_ids else "",
                archive_no=draw(st.text(alphabet="0123456789-JL", min_size=1, max_size=20)),
-               remarks=draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)),
+               remarks=draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp")),
+                                            max_size=30)),
                record_type=draw(st.sampled_from(["marriage", "divorce"])))
 
 
@@ -358,17 +360,35 @@ def test_cancelled_import_leaves_nothing(clerk_ctx, db, tmp_path):
     assert not (tmp_path / "big.refused.csv").exists()
 
 
-def test_failing_import_leaves_nothing(clerk_ctx, db, tmp_path, monkeypatch):
+def test_failing_import_leaves_nothing_and_no_report(clerk_ctx, db, tmp_path, monkeypatch):
     rows = [row(archive_no=f"A{i}") for i in range(5000)] + [row(archive_no="bad", party1_name="")]
     src = write_csv(tmp_path / "big.csv", rows)
 
-    def disk_full(path, data):
+    def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(archive_import, "write_report_atomic", disk_full)
+    monkeypatch.setattr(archive_import.audit, "record", disk_full)  # the last write inside the transaction
     with pytest.raises(OSError):
         ArchiveImport(clerk_ctx).run(src)
     assert count(db) == 0 and count(db, Party) == 0
+    # no report for an import that was rolled back, and no temporary copy of the rows
+    assert not any(p.name.endswith((".refused.csv", ".tmp")) for p in tmp_path.iterdir())
+
+
+def test_a_report_that_cannot_be_written_says_the_import_committed(clerk_ctx, db, tmp_path, monkeypatch):
+    rows = [row(archive_no=f"A{i}") for i in range(20)] + [row(archive_no="bad", party1_name="")]
+    src = write_csv(tmp_path / "a.csv", rows)
+
+    def disk_full(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fsutil.os, "write", disk_full)  # the report's bytes never reach the disk
+    with pytest.raises(StorageError) as err:
+        ArchiveImport(clerk_ctx).run(src)
+    monkeypatch.undo()
+    assert err.value.code == "REPORT_WRITE_FAILED" and "已导入20条" in err.value.message
+    assert count(db) == 20  # the import itself committed before the report was written
+    assert not any(p.name.endswith((".refused.csv", ".tmp")) for p in tmp_path.iterdir())
 
 
 def test_progress_is_reported_per_phase(clerk_ctx, tmp_path):
