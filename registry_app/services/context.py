@@ -11,6 +11,15 @@ from registry_app.errors import PermissionDenied
 from registry_app.storage.engine import Database
 
 
+def _operation() -> str:
+    """The service operation asking for a permission (for the audit entry of a refusal): the first
+    caller of require() that is not itself a permission helper."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_name.lstrip("_").startswith("require"):
+        frame = frame.f_back
+    return frame.f_code.co_qualname if frame is not None else "?"
+
+
 @dataclass(frozen=True)
 class CurrentUser:
     id: int
@@ -29,13 +38,13 @@ class AppContext:
     def require(self, permission: Permission) -> CurrentUser:
         """The service-layer permission check: hiding a button is not enough. Every refusal is audited
         (`access.denied`) in its own transaction, so it outlives the refused operation."""
-        return self._require((permission,), sys._getframe(1).f_code.co_qualname)
+        return self._require((permission,))
 
     def require_any(self, *permissions: Permission) -> CurrentUser:
         """Allowed when the role carries any one of `permissions`; one refusal (naming the first) if none."""
-        return self._require(permissions, sys._getframe(1).f_code.co_qualname)
+        return self._require(permissions)
 
-    def _require(self, permissions: tuple[Permission, ...], operation: str) -> CurrentUser:
+    def _require(self, permissions: tuple[Permission, ...]) -> CurrentUser:
         if self.user is None:
             refusal = PermissionDenied("请先登录", code="NOT_LOGGED_IN")
         elif self.user.must_change_password:
@@ -48,7 +57,7 @@ class AppContext:
             return self.user
         from registry_app.services.access_log import access_denied
 
-        access_denied(self, permissions[0], refusal.code, operation)
+        access_denied(self, permissions[0], refusal.code, _operation())
         raise refusal
 
     def as_user(self, user: CurrentUser | None) -> "AppContext":

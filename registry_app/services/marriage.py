@@ -227,20 +227,24 @@ class MarriageService:
         return RegistrationResult(rec.id, number, rec.status, blank_serial)
 
     def accept(self, case: MarriageCase) -> int:
+        self.ctx.require(Permission.REGISTER)  # before the database is touched: no record probed for a refused user
         with self.ctx.db.write() as s:
             return self._accept(s, case).id
 
     def review(self, record_id: int, signed: bool, witness: str | None = None, photo: bytes | None = None,
                photo_name: str = "joint-photo.jpg") -> None:
+        self.ctx.require(Permission.REGISTER)
         with self.ctx.db.write() as s:
             self._review(s, self._get(s, record_id), signed, witness, photo, photo_name)
 
     def register(self, record_id: int, blank_serial: str | None = None) -> RegistrationResult:
+        self.ctx.require(Permission.REGISTER)
         with self.ctx.db.write() as s:
             return self._register(s, self._get(s, record_id), blank_serial)
 
     def register_case(self, case: MarriageCase) -> RegistrationResult:
         """All steps in one transaction (the command line and batch use): all or nothing."""
+        self.ctx.require(Permission.REGISTER)
         with self.ctx.db.write() as s:
             rec = self._accept(s, case)
             self._review(s, rec, case.declarations_signed, case.witness, case.photo, case.photo_name)

@@ -68,6 +68,7 @@ def _cli(*args, env_extra=None):
                           env=env, cwd=ROOT, timeout=120)
 
 
+@pytest.mark.training  # --date: a training database only
 def test_the_example_file_registers_through_the_command_line(db, db_path):
     r = _cli("--db", str(db_path), "adoption", "register", "--input", str(EXAMPLE), "--user", "clerk",
              "--date", "2026-06-15")
@@ -100,6 +101,7 @@ def test_the_example_holds_for_years(day):
     assert failing == []
 
 
+@pytest.mark.training  # --date: a training database only
 def test_cli_check_dissolve_and_revoke(db, db_path, tmp_path):
     check = _cli("adoption", "check", "--input", str(EXAMPLE), "--date", "2026-06-15")
     assert check.returncode == 0, check.stdout + check.stderr

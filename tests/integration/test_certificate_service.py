@@ -52,7 +52,7 @@ def test_reprint_approval_is_checked_in_the_service(clerk_ctx, approved_by, pass
 
 @pytest.mark.parametrize("username, password, code", [
     ("", "", "APPROVAL_INCOMPLETE"),
-    ("supervisor", "wrong-pass-123", "AUTH_FAILED"),
+    ("supervisor", "wrong-pass-123", "APPROVER_INVALID"),   # counted and audited (tests/integration/test_access.py)
     ("clerk2", "Desk-pass-2026", "NOT_A_SUPERVISOR"),
 ])
 def test_the_counters_early_approval_check_refuses_with_a_code(clerk_ctx, username, password, code):

@@ -22,9 +22,13 @@ TODAY = dt.date(2026, 6, 15)
 N = 1500
 
 
+# Demo data goes only into a training database.
+pytestmark = pytest.mark.training
+
+
 def _fresh(path):
-    return initialise(OfficeSetup(OFFICE_CODE, OFFICE_NAME, PASSPHRASE, "admin", "王管理", PASSWORDS["admin"]), path,
-                      FixedClock(TODAY))
+    return initialise(OfficeSetup(OFFICE_CODE, OFFICE_NAME, PASSPHRASE, "admin", "王管理", PASSWORDS["admin"],
+                                  training=True), path, FixedClock(TODAY))
 
 
 def _rows(db, sql: str, **params) -> list:
