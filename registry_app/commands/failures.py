@@ -62,13 +62,14 @@ def translate(exc: BaseException, refused_exit: int = 2) -> tuple[RegistryError,
         detail = f"：{exc.message}" if isinstance(exc, RegistryError) else ""
         return RegistryError(f"磁盘空间已满，未能完成{detail}。请腾出空间后重试（已保存的数据不受影响）",
                              code="DISK_FULL"), 3
+    if db_damaged(exc) or (isinstance(exc, StorageError) and exc.code in ("DB_OPEN_FAILED", "DB_ERROR")
+                           and any(t in exc.message.lower() for t in _DAMAGED_TEXT)):
+        return RegistryError("数据库文件已损坏，无法读取。请停止使用此文件，从最近的备份恢复（registry restore），"
+                             "并用 registry db check 检查", code="DB_DAMAGED"), 3
     if isinstance(exc, StorageError):
         return exc, 3
     if isinstance(exc, RegistryError):
         return exc, refused_exit
-    if db_damaged(exc):
-        return RegistryError("数据库文件已损坏，无法读取。请停止使用此文件，从最近的备份恢复（registry restore），"
-                             "并用 registry db check 检查", code="DB_DAMAGED"), 3
     if isinstance(exc, OSError):
         name = Path(exc.filename).name if isinstance(exc.filename, (str, bytes)) and exc.filename else ""
         where = f"（{name}）" if name else ""
