@@ -317,3 +317,105 @@ def test_check_is_the_live_checklist(clerk_ctx):
     rows_1098 = [r for r in results if r.article_key.startswith("CC1098")]
     assert rows_1098 and all(r.status is Status.WAIVED for r in rows_1098)
     assert all("民法典第1103条" in status_label(r) for r in rows_1098)
+
+
+# --- facts the office holds (CC 1098(1), 1100): the adopters' earlier adoptions and children here -----
+
+CHILDREN = iter(range(1, 100))
+
+
+def couple_case(situation: str = "parents_special_difficulty", **adoptee) -> dict:
+    """The example couple adopting another child each time (a new name, birth date and ID number)."""
+    n = next(CHILDREN)
+    birth = D(2020, 1, 1) + dt.timedelta(days=37 * n)
+    case = example()
+    case["adoptee"] = {"name": f"党小{'一二三四五六七八九'[n % 9]}{n}", "sex": "F", "birth_date": birth.isoformat(),
+                       "id_number": id_number(birth, "F"), "situation": situation, "disabled": False,
+                       "in_welfare_institution": False, **adoptee}
+    if situation == "parents_special_difficulty":
+        case["placing"] = {"kind": "birth_parents", "names": ["何建", "吴芳"], "both_place": True,
+                           "special_difficulty": True}
+    case["consents"]["adoptee"] = True
+    return case
+
+
+def declared(case: dict, children: int, adopted: int) -> dict:
+    for a in case["adopters"]:
+        a["children_count"], a["adopted_children_count"] = children, adopted
+    return case
+
+
+def _dissolve(ctx, record_id):
+    with ctx.db.write() as s:  # as a dissolution registered here leaves it (the service's own path is tested above)
+        s.get(Record, record_id).status = "dissolved"
+
+
+@pytest.mark.parametrize("earlier, undo, declared_counts, situation, refused", [
+    (0, None, (0, 0), "parents_special_difficulty", []),
+    (1, None, (0, 0), "parents_special_difficulty", []),                    # childless: two adoptions allowed
+    (2, None, (0, 0), "parents_special_difficulty", ["ADOPTER_CHILDREN", "ADOPTION_NUMBER"]),
+    (2, None, (2, 2), "parents_special_difficulty", ["ADOPTER_CHILDREN", "ADOPTION_NUMBER"]),  # honest: same
+    (2, "dissolved", (0, 0), "parents_special_difficulty", []),             # a dissolved adoption does not count
+    (2, "revoked", (0, 0), "parents_special_difficulty", []),               # nor a revoked one
+    (1, None, (1, 0), "parents_special_difficulty", ["ADOPTER_CHILDREN", "ADOPTION_NUMBER"]),  # a birth child: one
+    (0, None, (2, 2), "parents_special_difficulty", ["ADOPTER_CHILDREN", "ADOPTION_NUMBER"]),  # declared: adds
+    (2, None, (0, 0), "orphan", []),                                         # CC 1100 para 2: an orphan
+    (2, None, (0, 0), "disabled", []),                                       # a disabled minor
+    (2, None, (0, 0), "welfare", []),                                        # a welfare child, parents unknown
+])
+def test_adoption_counts_the_adopters_earlier_adoptions_here(clerk_ctx, supervisor_ctx, db, earlier, undo,
+                                                              declared_counts, situation, refused):
+    service = AdoptionService(clerk_ctx)
+    done = [service.register(couple_case()) for _ in range(earlier)]
+    if undo == "dissolved":
+        _dissolve(clerk_ctx, done[0]["record_id"])
+    elif undo == "revoked":
+        AdoptionService(supervisor_ctx).revoke(done[0]["record_id"], "提交虚假材料")
+    if situation == "orphan":
+        case = couple_case("orphan", in_welfare_institution=True)
+        case["placing"] = {"kind": "welfare_institution", "names": ["南京市儿童福利院"]}
+    elif situation == "disabled":
+        case = couple_case(disabled=True)
+    elif situation == "welfare":
+        case = couple_case("parents_unknown", in_welfare_institution=True)
+        case["placing"] = {"kind": "welfare_institution", "names": ["南京市儿童福利院"]}
+        case["public_notice"] = {"started": "2026-03-01", "days": 60}
+    else:
+        case = couple_case()
+    case = declared(case, *declared_counts)
+    before = counts(db)
+    if not refused:
+        service.register(case)
+        return
+    with pytest.raises(Refused) as err:
+        service.register(case)
+    assert sorted(set(err.value.codes())) == refused
+    assert counts(db) == before
+    by_code = {i.code: i for i in err.value.issues}
+    assert "民法典第1100条第1款" in by_code["ADOPTION_NUMBER"].message
+    assert "民法典第1098条第1项" in by_code["ADOPTER_CHILDREN"].message
+    if earlier > declared_counts[1]:  # the message names what the office's records show
+        assert all(d["certificate_no"] in by_code["ADOPTION_NUMBER"].message for d in done)
+
+
+def test_children_named_in_a_divorce_agreement_here_count(clerk_ctx, db):
+    """One of the adopters divorced here earlier; the agreement names two children of that marriage."""
+    import uuid
+
+    from registry_app.storage.models import Party
+
+    adopter = example()["adopters"][0]
+    with db.write() as s:
+        rec = Record(uid=str(uuid.uuid4()), kind="divorce", status="issued", office_code="320102",
+                     created_by="clerk", created_at=clerk_ctx.clock.now(), updated_at=clerk_ctx.clock.now(),
+                     data={"agreement": {"children": [{"name": "陈一", "birth_date": "2012-02-02"},
+                                                      {"name": "陈二", "birth_date": "2014-04-04"}]}})
+        rec.parties.append(Party(position=1, role="party1", name=adopter["name"], sex="M",
+                                 birth_date=D(1988, 4, 12), id_type="resident_id", id_number=adopter["id_number"],
+                                 nationality="中国", data={}))
+        s.add(rec)
+    with pytest.raises(Refused) as err:
+        AdoptionService(clerk_ctx).register(couple_case())
+    [issue] = err.value.issues  # CC 1098(1) for him; his wife's record holds no children
+    assert (issue.code, issue.field) == ("ADOPTER_CHILDREN", "adopters[0].children_count")
+    assert "至少2名" in issue.message and "民法典第1098条第1项" in issue.message
