@@ -21,11 +21,12 @@ from registry_app.services.marriage import MarriageCase, MarriageService
 from registry_app.services.stock import BlankStock
 from registry_app.storage.models import RecordEvent
 from tests.conftest import PASSPHRASE, PASSWORDS
-from tests.factories import marriage_case, person
+from tests.factories import jpeg_photo, marriage_case, person
 
 ROOT = Path(__file__).resolve().parents[2]
 D = dt.date
-PHOTO = b"\xff\xd8\xff fake jpeg"
+PHOTO = jpeg_photo()
+TRAINING = ("--accept-training",)  # the scenario runs on a training database (see below)
 
 
 def registry(*args, user: str | None = None, db_path: Path | None = None, expect: int = 0) -> dict | list:
@@ -103,23 +104,27 @@ def test_a_day_exported_acknowledged_corrected_and_resent(db, db_path, clock, cl
     assert (day1["batch_seq"], day1["event_count"], day1["first_event_seq"]) == (1, 5, 1)
     shutil.copy(day1["public_key_path"], keys)  # the province registers the office key
 
-    seen = registry("province", "validate", day1["path"], "--keys", keys)
+    # a training database's batches are marked: the province refuses them unless told to take them
+    refused = registry("province", "validate", day1["path"], "--keys", keys, expect=1)
+    assert (refused["training"], [p["code"] for p in refused["problems"]]) == (True, ["BATCH_TRAINING"])
+    seen = registry("province", "validate", day1["path"], "--keys", keys, *TRAINING)
     assert seen["acceptable"] and not seen["accepted"] and seen["problems"] == []
+    assert seen["audit_head"] == day1["audit_head"] and seen["format_version"] == 2
     by_type = {}
     for ev in seen["events"]:
         by_type.setdefault(ev["event_type"], []).append(ev)
     rejected = next(ev for ev in by_type["marriage.registered"] if ev["record_id"] == first)
     conflict = by_type["divorce.applied"][0]
     ack1 = tmp_path / "ack-000001.json"
-    registry("province", "ack", day1["path"], "--keys", keys, "--out", ack1,
+    registry("province", "ack", day1["path"], "--keys", keys, "--out", ack1, *TRAINING,
              "--reject", f"{rejected['event_id']}:R002", "--conflict", f"{conflict['event_id']}:C002")
     # the state moved on: the same batch again is a replay
-    replay = registry("province", "validate", day1["path"], "--keys", keys, expect=1)
+    replay = registry("province", "validate", day1["path"], "--keys", keys, *TRAINING, expect=1)
     assert [p["code"] for p in replay["problems"]] == ["BATCH_REPLAY"]
 
     applied = registry("sync", "import-ack", ack1, user="supervisor", db_path=db_path)
     assert (applied["accepted"], applied["rejected"], applied["conflict"]) == (3, 1, 1)
-    assert not applied["already_imported"]
+    assert not applied["already_imported"] and applied["audit_head"] == day1["audit_head"]
     again = registry("sync", "import-ack", ack1, user="supervisor", db_path=db_path)
     assert again["already_imported"] and again["cases_opened"] == []
 
@@ -134,10 +139,10 @@ def test_a_day_exported_acknowledged_corrected_and_resent(db, db_path, clock, cl
     assert day2["batch_seq"] == 2 and day2["first_event_seq"] == 6
     assert day2["resent"] == [rejected["event_id"]]
     assert day2["counts"] == {"marriage.registered": 1, "record.corrected": 1}
-    accepted = registry("province", "validate", day2["path"], "--keys", keys, "--accept")
+    accepted = registry("province", "validate", day2["path"], "--keys", keys, "--accept", *TRAINING)
     assert accepted["accepted"] and accepted["problems"] == []
     ack2 = tmp_path / "ack-000002.json"
-    registry("province", "ack", day2["path"], "--keys", keys, "--out", ack2)
+    registry("province", "ack", day2["path"], "--keys", keys, "--out", ack2, *TRAINING)
     applied2 = registry("sync", "import-ack", ack2, user="supervisor", db_path=db_path)
     assert applied2["accepted"] == 2 and len(applied2["cases_resolved"]) == 1
     assert [c["kind"] for c in registry("sync", "cases", user="supervisor", db_path=db_path)] == ["sync_conflict"]
@@ -151,7 +156,7 @@ def test_a_day_exported_acknowledged_corrected_and_resent(db, db_path, clock, cl
     redo = registry("sync", "export", "--date", "2026-06-15", "--out", tmp_path / "again", "--again",
                     user="clerk", db_path=db_path)
     assert redo[0]["chain_hash"] == day1["chain_hash"] and redo[0]["file_hash"] != day1["file_hash"]
-    assert [p["code"] for p in registry("province", "validate", redo[0]["path"], "--keys", keys,
+    assert [p["code"] for p in registry("province", "validate", redo[0]["path"], "--keys", keys, *TRAINING,
                                         expect=1)["problems"]] == ["BATCH_REPLAY"]
 
     # the province's reference extract comes back and is the office's offline status check
