@@ -244,8 +244,9 @@ class ExportMixin(ReconcileMixin):
         for b in pending_batches(s):
             place = b.outbox or {}
             raise RegistryError(f"批次{b.batch_seq}在{place.get('host') or '另一台电脑'}上导出时中断，尚未核对"
-                                f"（文件夹{place.get('dir') or '未知'}）。请在该电脑上打开本系统或在该文件夹再次导出，"
-                                "完成核对后再导出（pending batch）", code="SYNC_BATCH_PENDING")
+                                f"（文件夹{place.get('dir') or '未知'}）。请在该电脑上打开本系统或向该文件夹再次导出"
+                                "（文件夹在移动硬盘上的，请先接上），核对后即可导出（pending batch）",
+                                code="SYNC_BATCH_PENDING")
 
     def _collect(self, s: Session, day: dt.date, progress: Progress,
                  cancelled: Cancelled) -> tuple[BatchWriter, list[int], Counter]:

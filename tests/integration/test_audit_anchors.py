@@ -222,3 +222,23 @@ def test_old_acknowledgements_without_a_head_still_import_and_anchor_nothing(
     assert imported.accepted == 2 and imported.audit_head is None and "旧版" in imported.note
     report = verify_anchored(clerk_ctx, ack.parent)
     assert report.ok and (report.acks_read, report.acks_without_head, len(report.anchors)) == (1, 1, 0)
+
+
+def test_an_ack_repeating_another_head_than_the_batch_sent_is_refused_and_changes_nothing(
+        clerk_ctx, supervisor_ctx, db, day_of_work, province, tmp_path):  # noqa: F811
+    from registry_app.errors import Refused
+    from registry_app.sync.signed import sign_document
+    from tests.integration.test_sync_service import snapshot
+
+    out = tmp_path / "out"
+    result = SyncService(clerk_ctx).export(DAY, out)
+    opened = validate_batch(Path(result.path).read_bytes(), receiver(province, out), ProvinceState()).opened
+    body = json.loads(build_ack(opened, province_key=province, created_at="2026-06-16T08:00:00+08:00")
+                      .split(b"\n")[1])
+    body["batch"]["audit_head"] = {"seq": result.audit_head["seq"], "hash": "0" * 64}
+    ack = tmp_path / "other-head.ack"
+    ack.write_bytes(sign_document("registry-ack", body, province, 2))
+    before = snapshot(db)
+    with pytest.raises(Refused) as err:
+        SyncService(supervisor_ctx).import_ack(ack)
+    assert err.value.codes() == ["SYNC_ACK_ANCHOR_MISMATCH"] and snapshot(db) == before
