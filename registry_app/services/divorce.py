@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry_app.domain.deadlines import DivorceDeadlines, divorce_deadlines
-from registry_app.domain.field_rules import record_id_issue, structure_issues
+from registry_app.domain.field_rules import (record_id_issue, structure_issues, text_issues, type_issue,
+                                             valid_record_id)
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
@@ -222,7 +223,7 @@ class DivorceService:
 
     # --- transitions -----------------------------------------------------------------------------
     def _get(self, s: Session, app_id: int) -> Record:
-        rec = s.get(Record, app_id)
+        rec = s.get(Record, app_id) if valid_record_id(app_id) else None
         if rec is None or rec.kind != "divorce":
             raise NotFound(f"离婚申请不存在：{app_id}", code="APPLICATION_NOT_FOUND")
         return rec
@@ -250,6 +251,9 @@ class DivorceService:
             phase = self.phase(rec)
             if phase != "cooling_off":
                 raise InvalidState(f"只能在离婚冷静期内撤回（当前：{STATUS_ZH.get(phase, phase)}）", code="NOT_IN_COOLING_OFF")
+            bad = text_issues(note, "note") if isinstance(note, str) else [type_issue("note", "文字")]
+            if bad:
+                raise Refused(bad)
             if slip_lost and not note.strip():
                 raise Refused([_issue("WRITTEN_NOTE_REQUIRED", "受理回执单遗失的，须提交书面说明", "note")])
             rec.status = "withdrawn"
@@ -276,8 +280,11 @@ class DivorceService:
             issues = []
             if not both_present:
                 issues.append(_issue("BOTH_MUST_APPEAR", "双方须共同到场申请发给离婚证", "both_present"))
+            questioning = questioning if isinstance(questioning, dict) else {}
+            issues += structure_issues(questioning, "questioning")
             for k in ("party1", "party2"):
-                if not str((questioning or {}).get(k) or "").strip():
+                answer = questioning.get(k)
+                if not isinstance(answer, str) or not answer.strip():
                     issues.append(_issue("QUESTIONING_NOT_RECORDED", "须分别询问双方并记录", f"questioning.{k}"))
             if not signed:
                 issues.append(_issue("NOT_SIGNED", "双方须在监誓人面前签署声明书和离婚协议书", "signed"))

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry_app.domain.field_rules import read_text, record_id_issue, structure_issues, text_issues
+from registry_app.domain.field_rules import (read_text, record_id_issue, structure_issues, text_issues,
+                                             valid_record_id)
 from registry_app.domain.marriage_rules import MarriageDeclarations, eligibility_issues
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
@@ -252,8 +253,10 @@ class MarriageService:
 
     def cancel(self, record_id: int, reason: str) -> None:
         self.ctx.require(Permission.REGISTER)
-        if not (reason or "").strip():
+        if not isinstance(reason, str) or not reason.strip():
             raise Refused([Issue("REASON_REQUIRED", "请填写取消原因", "reason")])
+        if bad := text_issues(reason, "reason"):
+            raise Refused(bad)
         with self.ctx.db.write() as s:
             rec = self._get(s, record_id)
             if rec.status not in OPEN_STATES:
@@ -274,7 +277,7 @@ class MarriageService:
 
     # --- helpers --------------------------------------------------------------------------------
     def _get(self, s: Session, record_id: int) -> Record:
-        rec = s.get(Record, record_id)
+        rec = s.get(Record, record_id) if valid_record_id(record_id) else None
         if rec is None or rec.kind != "marriage":
             raise NotFound(f"结婚登记记录不存在：{record_id}", code="RECORD_NOT_FOUND")
         return rec

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from registry_app.certificates.forms import MarriageRecordEntry, marriage_record_proof
 from registry_app.certificates.render import render_form
 from registry_app.certificates.views import PartyView
-from registry_app.domain.field_rules import normalise_id, structure_issues, valid_record_id
+from registry_app.domain.field_rules import normalise_id, structure_issues, text_issues, type_issue, valid_record_id
 from registry_app.domain.ids import IdType, InvalidIdNumber, parse_resident_id, validate_document
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
@@ -275,15 +275,13 @@ class MarriageArchive:
     # --- lookups ----------------------------------------------------------------------------------
     @staticmethod
     def _record(s: Session, record_id: int) -> Record:
-        rec = s.get(Record, record_id)
+        rec = s.get(Record, record_id) if valid_record_id(record_id) else None  # 10**30 is no key, not a crash
         if rec is None or rec.kind not in ("marriage", "divorce"):
             raise NotFound(f"婚姻登记记录不存在：{record_id}", code="RECORD_NOT_FOUND")
         return rec
 
     def _record_by_ref(self, s: Session, ref: int | str) -> Record:
         if isinstance(ref, int) and not isinstance(ref, bool):
-            if not valid_record_id(ref):
-                raise NotFound(f"婚姻登记记录不存在：{ref}", code="RECORD_NOT_FOUND")
             return self._record(s, ref)
         number = str(ref or "").strip().upper()
         record_id = s.execute(select(Certificate.record_id).where(Certificate.number == number)).scalar()
@@ -409,6 +407,8 @@ class MarriageArchive:
         historical records without one, `name` and `birth_date`."""
         self.ctx.require(Permission.VIEW_RECORD)
         query = self._person_query(person)
+        if bad := text_issues(purpose, "purpose") if isinstance(purpose, str) else [type_issue("purpose", "文字")]:
+            raise Refused(bad)
         today = self.ctx.clock.today()
         with self.ctx.db.write() as s:
             settings = load_settings(s)
@@ -463,9 +463,9 @@ class MarriageArchive:
         q = {"id_number": "", "name": "", "birth_date": None, "sex": "", "nationality": "中国",
              "id_type": IdType.RESIDENT.value}
         if isinstance(person, str):
-            q["id_number"] = person.strip().upper()
+            q["id_number"] = normalise_id(person)
         elif isinstance(person, dict):
-            q["id_number"] = _text(person, "id_number").upper()
+            q["id_number"] = normalise_id(_text(person, "id_number"))
             q["name"] = _text(person, "name")
             q["sex"] = _text(person, "sex").upper()
             q["nationality"] = _text(person, "nationality") or "中国"
@@ -478,6 +478,8 @@ class MarriageArchive:
                     raise Refused([_issue("BIRTH_DATE_INVALID", "出生日期格式应为YYYY-MM-DD", "birth_date")]) from None
         else:
             raise Refused([_issue("PROOF_PERSON_REQUIRED", "须提供身份证件号码，或姓名和出生日期", "id_number")])
+        if bad := [i for k in ("id_number", "name", "sex", "nationality", "id_type") for i in text_issues(q[k], k)]:
+            raise Refused(bad)
         if q["id_number"] and q["id_type"] == IdType.RESIDENT.value:
             try:
                 rid = parse_resident_id(q["id_number"], today)
@@ -568,6 +570,8 @@ class MarriageArchive:
         user = self.ctx.require(Permission.VOID_CERTIFICATE)
         if not isinstance(reason, str) or not reason.strip():
             raise Refused([_issue("REASON_REQUIRED", "请填写作废原因", "reason")])
+        if bad := text_issues(reason, "reason"):
+            raise Refused(bad)
         reason = reason.strip()
         today = self.ctx.clock.today()
         with self.ctx.db.write() as s:

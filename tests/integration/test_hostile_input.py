@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -51,15 +51,20 @@ def snapshot(db) -> dict:
         return {t.name: s.execute(select(func.count()).select_from(t)).scalar() for t in Base.metadata.sorted_tables}
 
 
+def _event(what: str) -> None:
+    if currently_in_test_context():  # --hypothesis-show-statistics shows how often each happened
+        event(what)
+
+
 def outcome(db, call):
     """The call's result, or its RegistryError after checking that nothing in the database changed."""
     before = snapshot(db)
     try:
         result = call()
-        event("result")
+        _event("result")
         return result
     except RegistryError as exc:
-        event("refused")  # --hypothesis-show-statistics shows how often each happened
+        _event("refused")
         assert exc.code and all(i.code for i in exc.issues)
         assert snapshot(db) == before, f"{exc.code} refused, yet the database changed"
         return exc
@@ -238,6 +243,37 @@ def test_archive_import_rows(clerk_ctx, db, tmp_path, rows):
     name=st.sampled_from(["2027.json", "2027.csv", "schedule"]))
 def test_calendar_import(admin_ctx, db, data, name):
     outcome(db, lambda: HolidaySchedules(admin_ctx).import_file(data, name))
+
+
+@pytest.mark.parametrize("who, call, code", [
+    ("clerk", lambda ctx, rid: MarriageService(ctx).cancel(rid, "放弃\u202e"), "FIELD_CHARACTER_INVALID"),
+    ("clerk", lambda ctx, rid: MarriageService(ctx).cancel(rid, ["放弃"]), "REASON_REQUIRED"),
+    ("clerk", lambda ctx, rid: MarriageService(ctx).view(10 ** 30), "RECORD_NOT_FOUND"),
+    ("supervisor", lambda ctx, rid: MarriageArchive(ctx).void_certificate("J320102-2026-000001", "错" * 501),
+     "FIELD_TOO_LONG"),
+    ("supervisor", lambda ctx, rid: MarriageArchive(ctx).annotate_judgment(10 ** 30, example("annotation.json")),
+     "RECORD_NOT_FOUND"),
+    ("clerk", lambda ctx, rid: MarriageArchive(ctx).record_proof("320102199503080019", purpose="\x00"),
+     "FIELD_CHARACTER_INVALID"),
+    ("clerk", lambda ctx, rid: MarriageArchive(ctx).record_proof({"name": "张\u200b伟", "birth_date": "1995-03-08"}),
+     "FIELD_CHARACTER_INVALID"),
+    ("clerk", lambda ctx, rid: DivorceService(ctx).withdraw(10 ** 30, 1), "APPLICATION_NOT_FOUND"),
+    ("clerk", lambda ctx, rid: Corrections(ctx).propose(rid, [{"path": "data.remarks", "new": "x"}], "原因\u202e"),
+     "FIELD_CHARACTER_INVALID"),
+])
+def test_smaller_entry_points(ctx_for, db, marriage_id, who, call, code):
+    ctx = ctx_for(who)  # the login is audited: before the snapshot
+    result = outcome(db, lambda: call(ctx, marriage_id))
+    assert isinstance(result, RegistryError) and result.code == code
+
+
+def test_divorce_notes_and_questioning_are_checked(clerk_ctx, db, marriage_id, clock):
+    svc = DivorceService(clerk_ctx)
+    app_id = svc.apply(example("divorce-case.json"))["application_id"]
+    result = outcome(db, lambda: svc.withdraw(app_id, 1, slip_lost=True, note="说明\u202e"))
+    assert result.code == "FIELD_CHARACTER_INVALID"
+    result = outcome(db, lambda: svc.withdraw(app_id, 1, note={"a": 1}))
+    assert result.code == "FIELD_TYPE_INVALID"
 
 
 # --- CSV outputs ------------------------------------------------------------------------------------
