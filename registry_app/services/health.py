@@ -28,6 +28,7 @@ from registry_app.storage.models import (
     Record,
     RecordEvent,
 )
+from registry_app.sync.reconcile import open_orphans, pending_batches
 
 #: Problems listed per check; the count says how many there were in all.
 MAX_LISTED = 50
@@ -84,7 +85,7 @@ class DatabaseHealth:
         if not checks[0].ok and checks[0].problems and checks[0].problems[0]["code"] == "DB_DAMAGED":
             return HealthReport(checks)  # the rest would read damaged pages
         checks += [self._audit_chain(anchors_dir), self._record_digests(), self._certificate_numbers(),
-                   self._event_numbers(), self._half_finished(), self._blank_serials()]
+                   self._event_numbers(), self._half_finished(), self._blank_serials(), self._batches()]
         if outbox is not None:
             checks.append(self._outbox(Path(outbox)))
         return HealthReport(checks)
@@ -239,6 +240,20 @@ class DatabaseHealth:
                 check.checked += 1
                 if count > 1:
                     check.problem("BLANK_USED_TWICE", f"空白证书{serial}用于{count}份证书", serial=serial)
+        return check
+
+    def _batches(self) -> Check:
+        """An export interrupted and not yet settled (the next start or export reconciles it), and files in
+        quarantine that may have reached the province and wait for its acknowledgement or a supervisor."""
+        check = Check("sync_batches")
+        with self.ctx.db.read() as s:
+            check.checked = s.execute(select(func.count()).select_from(Batch)).scalar() or 0
+            for batch in pending_batches(s):
+                check.problem("SYNC_BATCH_PENDING", f"批次{batch.batch_seq}的导出被中断，尚未核对（下次启动或导出时处理）",
+                              batch_seq=batch.batch_seq)
+            for orphan in open_orphans(s):
+                check.problem("SYNC_ORPHAN_UNRESOLVED", f"隔离区中的批次文件{orphan.get('file', '')}待省级回执或负责人确认",
+                              file=orphan.get("file"))
         return check
 
     # --- files ---------------------------------------------------------------------------------------
