@@ -31,7 +31,8 @@ def _chain(exc: BaseException):
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         yield exc
-        exc = exc.__cause__ or exc.__context__
+        # `raise ... from None` hides the context on purpose (a wrong passphrase is not a damaged file)
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
 
 
 def _is_db_error(exc: BaseException) -> bool:
@@ -62,8 +63,8 @@ def translate(exc: BaseException, refused_exit: int = 2) -> tuple[RegistryError,
         detail = f"：{exc.message}" if isinstance(exc, RegistryError) else ""
         return RegistryError(f"磁盘空间已满，未能完成{detail}。请腾出空间后重试（已保存的数据不受影响）",
                              code="DISK_FULL"), 3
-    if db_damaged(exc) or (isinstance(exc, StorageError) and exc.code in ("DB_OPEN_FAILED", "DB_ERROR")
-                           and any(t in exc.message.lower() for t in _DAMAGED_TEXT)):
+    generic = not isinstance(exc, RegistryError) or exc.code in ("DB_OPEN_FAILED", "DB_ERROR")
+    if generic and (db_damaged(exc) or any(t in str(getattr(exc, "message", "")).lower() for t in _DAMAGED_TEXT)):
         return RegistryError("数据库文件已损坏，无法读取。请停止使用此文件，从最近的备份恢复（registry restore），"
                              "并用 registry db check 检查", code="DB_DAMAGED"), 3
     if isinstance(exc, StorageError):

@@ -388,3 +388,17 @@ def test_a_storage_error_caused_by_a_full_disk_keeps_its_message():
         error, exit_code = translate(exc)
     assert error.code == "DISK_FULL" and "已导入20条" in error.message and exit_code == 3
     assert isinstance(error, RegistryError)
+
+
+def test_a_wrong_passphrase_is_not_called_damage():
+    """open_database raises WrongPassphrase `from None` while handling SQLite's "file is not a database"."""
+    from registry_app.errors import WrongPassphrase
+
+    try:
+        try:
+            raise _sqlite_error(DatabaseError, "file is not a database")
+        except DatabaseError:
+            raise WrongPassphrase("数据库口令错误") from None
+    except WrongPassphrase as exc:
+        error, exit_code = translate(exc)
+    assert (error.code, exit_code) == ("WRONG_PASSPHRASE", 3)
