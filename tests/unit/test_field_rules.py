@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from registry_app.commands.common import MAX_CASE_BYTES, parse_case, parse_json, read_case, read_photo
+from registry_app.commands.common import MAX_CASE_BYTES, parse_case, read_case, read_photo
 from registry_app.commands.failures import translate
 from registry_app.domain.field_rules import (MAX_DEPTH, MAX_ITEMS, RULES, age_issue, forbidden_character,
                                              normalise_id, record_id_issue, structure_issues, text_issues)
@@ -269,7 +269,7 @@ def test_case_paths_that_are_not_files(tmp_path, make, code):
     assert err.value.codes() == [code]
 
 
-def test_a_device_is_not_read(tmp_path):
+def test_a_device_is_not_read():
     with pytest.raises(Refused) as err:
         read_case("/dev/zero")
     assert err.value.codes() == ["CASE_FILE_NOT_A_FILE"]
