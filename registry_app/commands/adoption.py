@@ -5,7 +5,8 @@
     registry adoption dissolve RECORD_ID --input D.json --user USER [--date YYYY-MM-DD] [--blank-serial S]
     registry adoption revoke   RECORD_ID --reason TEXT --user USER [--date YYYY-MM-DD]
 
-The case file is described in resources/examples/ADOPTION_CASE.md.
+The case file is described in resources/examples/ADOPTION_CASE.md. `--date` on register, dissolve and
+revoke is accepted on a training database only; `check` opens no database and stores nothing.
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def check(input_path: Path, date: str | None) -> None:
 @adoption.command("register")
 @click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
 @click.option("--user", required=True)
-@click.option("--date", default=None, help="登记日期 YYYY-MM-DD（默认今天）")
+@click.option("--date", default=None, help="登记日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @click.option("--blank-serial", default=None, help="空白收养登记证印制号")
 @pass_env
 def register(env: Env, input_path: Path, user: str, date: str | None, blank_serial: str | None) -> None:
@@ -64,7 +65,7 @@ def register(env: Env, input_path: Path, user: str, date: str | None, blank_seri
 @click.argument("record_id", type=int)
 @click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
 @click.option("--user", required=True)
-@click.option("--date", default=None, help="登记日期 YYYY-MM-DD（默认今天）")
+@click.option("--date", default=None, help="登记日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @click.option("--blank-serial", default=None, help="空白解除收养关系证明印制号")
 @pass_env
 def dissolve(env: Env, record_id: int, input_path: Path, user: str, date: str | None,
@@ -82,7 +83,7 @@ def dissolve(env: Env, record_id: int, input_path: Path, user: str, date: str | 
 @click.argument("record_id", type=int)
 @click.option("--reason", required=True, help="撤销理由")
 @click.option("--user", required=True)
-@click.option("--date", default=None, help="撤销日期 YYYY-MM-DD（默认今天）")
+@click.option("--date", default=None, help="撤销日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def revoke(env: Env, record_id: int, reason: str, user: str, date: str | None) -> None:
     """Revoke a fraudulently obtained adoption registration (AR 13; supervisor)."""

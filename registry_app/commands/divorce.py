@@ -72,7 +72,7 @@ def _service(env: Env, user: str, date: str | None):
 @divorce.command("apply")
 @click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
 @click.option("--user", required=True)
-@click.option("--date", default=None)
+@click.option("--date", default=None, help="今天的日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def divorce_apply(env: Env, input_path: Path, user: str, date: str | None) -> None:
     with handled():
@@ -85,7 +85,7 @@ def divorce_apply(env: Env, input_path: Path, user: str, date: str | None) -> No
 @click.option("--slip-lost", is_flag=True, help="受理回执单遗失（须附书面说明 --note）")
 @click.option("--note", default="")
 @click.option("--user", required=True)
-@click.option("--date", default=None)
+@click.option("--date", default=None, help="今天的日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def divorce_withdraw(env: Env, application_id: int, party: int, slip_lost: bool, note: str, user: str, date) -> None:
     with handled():
@@ -98,7 +98,7 @@ def divorce_withdraw(env: Env, application_id: int, party: int, slip_lost: bool,
 @click.option("--questioning-2", "q2", default="已分别询问，本人确认自愿离婚并对协议无异议")
 @click.option("--blank-serial", "serials", multiple=True)
 @click.option("--user", required=True)
-@click.option("--date", default=None)
+@click.option("--date", default=None, help="今天的日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def divorce_issue(env: Env, application_id: int, q1: str, q2: str, serials, user: str, date) -> None:
     """Issue divorce certificates: both parties present, questioned separately, signatures witnessed."""
@@ -110,7 +110,7 @@ def divorce_issue(env: Env, application_id: int, q1: str, q2: str, serials, user
 
 @divorce.command("pending")
 @click.option("--user", required=True)
-@click.option("--date", default=None)
+@click.option("--date", default=None, help="今天的日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def divorce_pending(env: Env, user: str, date) -> None:
     with handled():

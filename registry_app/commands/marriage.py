@@ -17,7 +17,7 @@ def marriage() -> None:
 @marriage.command("register")
 @click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
 @click.option("--user", required=True)
-@click.option("--date", default=None, help="登记日期 YYYY-MM-DD（默认今天）")
+@click.option("--date", default=None, help="登记日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def register(env: Env, input_path: Path, user: str, date: str | None) -> None:
     """Register one marriage from a case JSON file: all steps in one transaction."""
@@ -37,7 +37,7 @@ def register(env: Env, input_path: Path, user: str, date: str | None) -> None:
 @click.option("--certificate-no", default=None, help="原证书字号（代替记录号）")
 @click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
 @click.option("--user", required=True)
-@click.option("--date", default=None, help="补发日期 YYYY-MM-DD（默认今天）")
+@click.option("--date", default=None, help="补发日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def reissue(env: Env, record_id: int | None, certificate_no: str | None, input_path: Path, user: str,
             date: str | None) -> None:
@@ -58,7 +58,7 @@ def reissue(env: Env, record_id: int | None, certificate_no: str | None, input_p
 @click.argument("record_id", type=int)
 @click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
 @click.option("--user", required=True)
-@click.option("--date", default=None, help="备注日期 YYYY-MM-DD（默认今天）")
+@click.option("--date", default=None, help="备注日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def annotate(env: Env, record_id: int, input_path: Path, user: str, date: str | None) -> None:
     """Annotate a court judgment (marriage invalid or revoked) on a record. Supervisor only."""
@@ -75,7 +75,7 @@ def annotate(env: Env, record_id: int, input_path: Path, user: str, date: str | 
 @click.option("--no-reissue-number", is_flag=True, help="只作废，不补发新字号")
 @click.option("--blank-serial", default=None, help="补发新字号所用空白证书印制号")
 @click.option("--user", required=True)
-@click.option("--date", default=None)
+@click.option("--date", default=None, help="YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def void(env: Env, certificate_no: str, reason: str, no_reissue_number: bool, blank_serial: str | None, user: str,
          date: str | None) -> None:
@@ -93,7 +93,7 @@ def void(env: Env, certificate_no: str, reason: str, no_reissue_number: bool, bl
 @click.option("--name", default=None, help="姓名（档案中无记录时用于无记录证明）")
 @click.option("--purpose", default="", help="证明用途")
 @click.option("--user", required=True)
-@click.option("--date", default=None)
+@click.option("--date", default=None, help="YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def proof(env: Env, id_number: str, out: Path, name: str | None, purpose: str, user: str, date: str | None) -> None:
     """Write the marriage registration record proof (婚姻登记记录证明) PDF for a person."""

@@ -41,7 +41,7 @@ def import_group() -> None:
 @click.option("--user", required=True)
 @click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
               help="未导入行报告（CSV，默认：<文件名>.refused.csv）")
-@click.option("--date", default=None, help="今天的日期 YYYY-MM-DD（默认今天）")
+@click.option("--date", default=None, help="今天的日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
 def import_archive(env: Env, file: Path, user, report_path, date) -> None:
     """历史档案补录：导入CSV文件（格式见 resources/examples/ARCHIVE_CSV.md）。"""
