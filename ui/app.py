@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     window.lock_requested.connect(relock)
     window.show()
     window.start_backups()
+    window.settle_interrupted_exports()
     code = app.exec()
     ctx.db.close()
     return code

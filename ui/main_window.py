@@ -27,6 +27,7 @@ from registry_app.services.clock_guard import clock_warning
 from registry_app.services.divorce import DivorceService
 from registry_app.services.context import AppContext
 from registry_app.services.workspace import office_settings
+from registry_app.sync.service import SyncService
 from ui.pages import NotYetAvailablePage, PageBase
 from ui.prompts import Prompter
 
@@ -220,6 +221,26 @@ class MainWindow(QMainWindow):
             warning = exc.message
         self.backup_warning.setText(warning)
         self.backup_warning.setVisible(bool(warning))
+
+    def settle_interrupted_exports(self) -> None:
+        """Once after sign-in: what a killed end-of-day export left in its outbox is settled (a finished file
+        adopted, a missing one remade, an unknown one quarantined). Off the GUI thread (the outbox may be a
+        slow USB drive); the outcome is told once, and stays on the sync page."""
+        from ui.background import BackgroundOperation, start
+
+        ctx = self.state.ctx
+        op = BackgroundOperation(lambda _report, _cancelled: SyncService(ctx).reconcile())
+        op.signals.succeeded.connect(self._exports_settled)
+        op.signals.failed.connect(lambda exc: self.statusBar().showMessage(
+            f"核对中断的导出失败：{getattr(exc, 'message', exc)}", 30_000))
+        op.signals.finished.connect(lambda: setattr(self, "reconcile_op", None))
+        self.reconcile_op = op
+        start(op)
+
+    def _exports_settled(self, report) -> None:
+        message = report.message()
+        if message:
+            self.state.prompter.inform("日终上报", message)
 
     def page(self, key: str) -> PageBase:
         return self.pages[key]

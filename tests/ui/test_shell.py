@@ -152,3 +152,22 @@ def test_main_window_expires_uncollected_divorces_at_start(qtbot, clerk_ctx, clo
     window = MainWindow(AppState(ctx=clerk_ctx, prompter=RecordingPrompter()))
     qtbot.addWidget(window)
     assert DivorceService(clerk_ctx).view(app_id)["status"] == "expired"
+
+
+def test_main_window_settles_what_a_killed_export_left_and_says_so(qtbot, clerk_ctx, admin_ctx, tmp_path):
+    from registry_app.sync.keys import province_keygen
+    from registry_app.sync.service import SyncService
+
+    SyncService(admin_ctx).set_province_key(province_keygen(tmp_path / "province").public)
+    outbox = tmp_path / "outbox"
+    SyncService(clerk_ctx).export(clerk_ctx.clock.today(), outbox)
+    stray = outbox / "320102-20260615-000009.rgb"  # a batch file this database never made
+    stray.write_bytes(b"RGB1 not ours")
+    prompter = RecordingPrompter()
+    window = MainWindow(AppState(ctx=clerk_ctx, prompter=prompter))
+    qtbot.addWidget(window)
+    window.settle_interrupted_exports()
+    qtbot.waitUntil(lambda: bool(prompter.shown), timeout=10_000)
+    kind, title, text = prompter.shown[0]
+    assert (kind, title) == ("inform", "日终上报") and "quarantine" in text
+    assert not stray.exists() and (outbox / "quarantine" / stray.name).exists()
