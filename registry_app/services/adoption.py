@@ -35,6 +35,7 @@ from registry_app.domain.adoption import (
     refusals,
 )
 from registry_app.domain.adoption_rules import RecordedFamily
+from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.ids import IdType
 from registry_app.domain.parties import PersonInput
 from registry_app.domain.roles import Permission
@@ -44,9 +45,9 @@ from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.numbering import allocate
 from registry_app.services.people import party_row
+from registry_app.services.results import RegistrationResult
 from registry_app.services.settings import OfficeSettings, load_settings
 from registry_app.services.stock import use_blank
-from registry_app.services.results import RegistrationResult
 from registry_app.storage.models import Certificate, Party, Record
 
 KIND = "adoption"
@@ -303,7 +304,7 @@ class AdoptionService:
 
     # --- helpers ------------------------------------------------------------------------------
     def _get(self, s: Session, record_id: int) -> Record:
-        rec = s.get(Record, record_id) if isinstance(record_id, int) else None
+        rec = s.get(Record, record_id) if valid_record_id(record_id) else None
         if rec is None or rec.kind != KIND:
             raise NotFound(f"收养登记记录不存在：{record_id}", code="RECORD_NOT_FOUND")
         return rec

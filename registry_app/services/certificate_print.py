@@ -13,24 +13,36 @@ from registry_app.certificates import (
     PartyView,
     extract_payload_from_pdf,
     fields_for_certificate,
+    forms,
     make_payload,
     render_certificate,
     render_form,
     render_many,
     verify_payload,
 )
-from registry_app.certificates import forms
 from registry_app.certificates.form_pdf import render_forms
+from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.parties import PRIOR_STATUSES
 from registry_app.domain.roles import Permission, can
-from registry_app.services.accounts import Accounts
-from registry_app.errors import AuthenticationFailed, NotFound, PermissionDenied, RegistryError
+from registry_app.errors import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    RegistryError,
+)
 from registry_app.fsutil import write_atomic
 from registry_app.services import audit
+from registry_app.services.accounts import Accounts
 from registry_app.services.context import AppContext
 from registry_app.services.office_keys import active_office_key, office_public_keys
 from registry_app.services.settings import load_settings
-from registry_app.storage.models import Certificate, Document, PrintJob, PrinterCalibration, Record
+from registry_app.storage.models import (
+    Certificate,
+    Document,
+    PrinterCalibration,
+    PrintJob,
+    Record,
+)
 
 _KIND_OF_TYPE = {"J": "marriage", "L": "divorce", "BJ": "reissue_marriage", "BL": "reissue_divorce",
                  "SY": "adoption", "JC": "adoption_dissolution"}
@@ -75,7 +87,7 @@ class CertificatePrinting:
         return views
 
     def _certificate(self, s, record_id: int) -> tuple[Record, Certificate]:
-        rec = s.get(Record, record_id)
+        rec = s.get(Record, record_id) if valid_record_id(record_id) else None
         if rec is None:
             raise NotFound(f"记录不存在：{record_id}", code="RECORD_NOT_FOUND")
         cert = s.execute(select(Certificate).where(Certificate.record_id == record_id, Certificate.status == "issued")
@@ -188,7 +200,7 @@ class CertificatePrinting:
     def _form(self, s, record_id: int, with_declarations: bool = False) -> bytes:
         """The review form (结婚登记审查处理表); with the two declarations (申请结婚登记声明书, or the
         补办 version) before it, for signing in front of the registrar at 受理/审查."""
-        rec = s.get(Record, record_id)
+        rec = s.get(Record, record_id) if valid_record_id(record_id) else None
         if rec is None or rec.kind != "marriage":
             raise NotFound("只有结婚登记记录有声明书和审查处理表", code="RECORD_NOT_FOUND")
         settings = load_settings(s)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from registry_app.certificates import PartyView, render_form
-from registry_app.certificates import forms
+from registry_app.certificates import PartyView, forms, render_form
 from registry_app.domain.deadlines import DivorceDeadlines
+from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.roles import Permission
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit
@@ -47,7 +47,7 @@ class DivorceDocuments:
         self.ctx = ctx
 
     def _application(self, s, app_id: int) -> Record:
-        rec = s.get(Record, app_id)
+        rec = s.get(Record, app_id) if valid_record_id(app_id) else None
         if rec is None or rec.kind != "divorce":
             raise NotFound(f"离婚申请不存在：{app_id}", code="APPLICATION_NOT_FOUND")
         return rec

@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from registry_app.errors import RegistryError
 from registry_app.services.audit_anchors import verify_anchored
 from registry_app.services.context import AppContext
 from registry_app.storage.digests import all_record_ids, record_digests
@@ -30,6 +32,10 @@ from registry_app.storage.models import (
 )
 from registry_app.sync.reconcile import open_orphans, pending_batches
 
+#: What each check is called on screen.
+CHECK_ZH = {"integrity": "数据库文件完整性", "audit_chain": "审计链与省级回执锚点", "record_digests": "记录内容与审计摘要",
+            "certificate_numbers": "证书字号连续无重复", "event_numbers": "上报事件序号", "half_finished": "未办结的登记",
+            "blank_serials": "空白证书印制号", "sync_batches": "中断的导出与隔离文件", "outbox": "上报目录中的文件"}
 #: Problems listed per check; the count says how many there were in all.
 MAX_LISTED = 50
 NUMBER_RE = re.compile(r"^([A-Z]{1,3})(\d{6})-(\d{4})-(\d{6})$")
@@ -56,6 +62,10 @@ class Check:
         if len(self.problems) < MAX_LISTED:
             self.problems.append({"code": code, "message": message, **where})
 
+    @property
+    def label(self) -> str:
+        return CHECK_ZH.get(self.name, self.name)
+
     def to_dict(self) -> dict:
         out = {"name": self.name, "ok": self.ok, "checked": self.checked, "problems": self.problems,
                "problem_count": self.count}
@@ -76,19 +86,45 @@ class HealthReport:
         return {"ok": self.ok, "checks": [c.to_dict() for c in self.checks]}
 
 
+class HealthCheckCancelled(RegistryError):
+    code = "CANCELLED"
+
+
 class DatabaseHealth:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
+        self._progress: Callable[[int, int, str], None] = lambda done, total, label="": None
+        self._cancelled: Callable[[], bool] = lambda: False
 
-    def run(self, outbox: str | Path | None = None, anchors_dir: str | Path | None = None) -> HealthReport:
+    def run(self, outbox: str | Path | None = None, anchors_dir: str | Path | None = None, *,
+            progress: Callable[[int, int, str], None] | None = None,
+            cancelled: Callable[[], bool] | None = None) -> HealthReport:
+        """Every check in turn. `progress(done, total, label)` after each; `cancelled()` is asked between
+        checks and between chunks of records (a million-record file takes a minute)."""
+        self._progress = progress or self._progress
+        self._cancelled = cancelled or self._cancelled
+        steps: list[tuple[str, Callable[[], Check]]] = [
+            ("audit_chain", lambda: self._audit_chain(anchors_dir)), ("record_digests", self._record_digests),
+            ("certificate_numbers", self._certificate_numbers), ("event_numbers", self._event_numbers),
+            ("half_finished", self._half_finished), ("blank_serials", self._blank_serials),
+            ("sync_batches", self._batches)]
+        if outbox is not None:
+            steps.append(("outbox", lambda: self._outbox(Path(outbox))))
+        total = len(steps) + 1
+        self._progress(0, total, CHECK_ZH["integrity"])
         checks = [self._integrity()]
         if not checks[0].ok and checks[0].problems and checks[0].problems[0]["code"] == "DB_DAMAGED":
             return HealthReport(checks)  # the rest would read damaged pages
-        checks += [self._audit_chain(anchors_dir), self._record_digests(), self._certificate_numbers(),
-                   self._event_numbers(), self._half_finished(), self._blank_serials(), self._batches()]
-        if outbox is not None:
-            checks.append(self._outbox(Path(outbox)))
+        for done, (name, step) in enumerate(steps, 1):
+            self._stop_if_cancelled()
+            self._progress(done, total, CHECK_ZH[name])
+            checks.append(step())
+        self._progress(total, total, "")
         return HealthReport(checks)
+
+    def _stop_if_cancelled(self) -> None:
+        if self._cancelled():
+            raise HealthCheckCancelled("检查已取消")
 
     # --- the file ------------------------------------------------------------------------------------
     def _integrity(self) -> Check:
@@ -139,6 +175,7 @@ class DatabaseHealth:
                             sealed[int(rid)] = digest
             seen: set[int] = set()
             for part in all_record_ids(s):
+                self._stop_if_cancelled()
                 for rid, digest in record_digests(s, part).items():
                     seen.add(rid)
                     check.checked += 1
@@ -289,4 +326,4 @@ def _ranges(numbers: list[int]) -> str:
     return "、".join(shown) + more
 
 
-__all__ = ["DatabaseHealth", "HealthReport"]
+__all__ = ["CHECK_ZH", "DatabaseHealth", "HealthCheckCancelled", "HealthReport"]

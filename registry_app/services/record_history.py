@@ -15,15 +15,30 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import and_, or_, select
 
+from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.ids import IdType
 from registry_app.domain.roles import Permission, Role
 from registry_app.errors import NotFound
 from registry_app.services import audit
 from registry_app.services.context import AppContext
-from registry_app.services.corrections import BACK_ENTERED_FIELDS, DATA_FIELDS, PARTY_FIELDS, CorrectionView
-from registry_app.services.numbering import CERT_TYPES
-from registry_app.storage.models import AuditEntry, BlankCertificate, Certificate, Correction, Document, PrintJob, Record, RecordEvent
+from registry_app.services.corrections import (
+    BACK_ENTERED_FIELDS,
+    DATA_FIELDS,
+    PARTY_FIELDS,
+    CorrectionView,
+)
 from registry_app.services.events import EVENT_TYPE_ZH, SYNC_STATUS_ZH
+from registry_app.services.numbering import CERT_TYPES
+from registry_app.storage.models import (
+    AuditEntry,
+    BlankCertificate,
+    Certificate,
+    Correction,
+    Document,
+    PrintJob,
+    Record,
+    RecordEvent,
+)
 
 KIND_ZH = {"marriage": "结婚登记", "divorce": "离婚登记", "adoption": "收养登记"}
 
@@ -296,7 +311,7 @@ class RecordHistory:
         """Open a record (audited as record.view) and return everything its page shows."""
         self.ctx.require(Permission.VIEW_RECORD)
         with self.ctx.db.write() as s:
-            rec = s.get(Record, record_id) if isinstance(record_id, int) else None
+            rec = s.get(Record, record_id) if valid_record_id(record_id) else None
             if rec is None:
                 raise NotFound(f"登记记录不存在：{record_id}", code="RECORD_NOT_FOUND")
             audit.record(self.ctx, s, "record.view", "record", rec.id)

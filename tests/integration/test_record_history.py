@@ -14,10 +14,10 @@ from registry_app.services.marriage import MarriageCase, MarriageService
 from registry_app.services.record_history import ACTION_ZH, RecordHistory, path_label
 from registry_app.services.stock import BlankStock
 from registry_app.storage.models import AuditEntry, Certificate, PrintJob, RecordEvent
-from tests.factories import marriage_case, person
+from tests.factories import jpeg_photo, marriage_case, person
 
 D = dt.date
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+PHOTO = jpeg_photo()  # the services store only photos that decode
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def marriage(clerk_ctx, supervisor_ctx):
     BlankStock(supervisor_ctx).receive("marriage", "J0000001", "J0000002")
     case = MarriageCase.from_dict(marriage_case(person("张伟", "M", D(1995, 3, 8)), person("李娜", "F", D(1997, 11, 20)),
                                                 blank_serial="J0000001"))
-    case.photo = PNG
+    case.photo = PHOTO
     return MarriageService(clerk_ctx).register_case(case).record_id
 
 

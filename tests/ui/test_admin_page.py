@@ -88,3 +88,36 @@ def test_clerk_sees_no_admin_tools_and_services_refuse(qtbot, clerk_ctx):
         OfficeAdmin(clerk_ctx).update({"idle_lock_minutes": 30})
     with pytest.raises(PermissionDenied):
         Accounts(clerk_ctx).list()
+
+
+def test_database_check_from_the_page_shows_each_check_and_finds_a_changed_record(qtbot, admin_ctx, clerk_ctx,
+                                                                                     db, db_path):
+    import sqlcipher3
+    from PySide6.QtCore import Qt
+
+    from registry_app.services.marriage import MarriageCase, MarriageService
+    from tests.conftest import PASSPHRASE
+    from tests.factories import marriage_case
+
+    MarriageService(clerk_ctx).register_case(MarriageCase.from_dict(marriage_case()))
+    page = make_page(qtbot, admin_ctx)
+    health = page.health
+    qtbot.mouseClick(health.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: health.op is None and health.report is not None, timeout=30_000)
+    labels = [health.table.item(r, 0).text() for r in range(health.table.rowCount())]
+    assert "记录内容与审计摘要" in labels and "证书字号连续无重复" in labels
+    assert "全部检查通过" in health.summary.text()
+
+    db.engine.dispose()
+    conn = sqlcipher3.connect(str(db_path))  # an insider with the passphrase and a SQLite shell
+    conn.execute(f"PRAGMA key = '{PASSPHRASE}'")
+    conn.execute("UPDATE parties SET name = '张三' WHERE position = 1")
+    conn.commit()
+    conn.close()
+    health.report = None
+    health.run_check()
+    qtbot.waitUntil(lambda: health.op is None and health.report is not None, timeout=30_000)
+    row = labels.index("记录内容与审计摘要")
+    assert health.table.item(row, 1).text() == "未通过"
+    assert "被直接改动" in health.table.item(row, 3).text()
+    assert "未通过" in health.summary.text()

@@ -34,6 +34,7 @@ from registry_app.services.workspace import passphrase_opens
 from ui.background import BackgroundOperation, start
 from ui.main_window import register_page
 from ui.pages import PageBase
+from ui.workflows.health_tab import HealthTab
 
 USER_COLUMNS = ("用户名", "姓名", "角色", "状态", "锁定至")
 
@@ -273,8 +274,9 @@ class AdminPage(PageBase):
         check.clicked.connect(self.verify_audit)
         v.addWidget(self.audit_result)
         v.addWidget(check)
-        v.addStretch(1)
-        self.tabs.addTab(tab, self.tr("审计"))
+        self.health = HealthTab(self.state.ctx)
+        v.addWidget(self.health, 1)
+        self.tabs.addTab(tab, self.tr("审计与检查"))
 
     def verify_audit(self) -> None:
         report = verify_chain(self.state.ctx)
