@@ -117,6 +117,16 @@ def _seal_in_entries(session: Session, ids: list[int], ctx, action: str, reason:
     return entries
 
 
+def reseal(session: Session, ids: Iterable[int], action: str, reason: str) -> int:
+    """A migration that changes stored values of records re-seals them in audited entries of its own
+    (`action`, by "system", with `reason`), so `db check` stays clean and the trail says why the state
+    changed. Call it on the migration's session after the UPDATEs. Returns the records sealed."""
+    ids = sorted(set(int(i) for i in ids))
+    if ids:
+        _seal_in_entries(session, ids, None, action, reason=reason)
+    return len(ids)
+
+
 def seal_existing(session: Session) -> int:
     """Seal every record in audited entries of their own (the upgrade that brought record seals: revision
     0007, so `db check` has a state for records written before). Returns the records sealed."""
@@ -127,4 +137,4 @@ def seal_existing(session: Session) -> int:
     return count
 
 
-__all__ = ["seal_existing", "touch"]
+__all__ = ["reseal", "seal_existing", "touch"]
