@@ -84,6 +84,16 @@ class AuthenticationFailed(RegistryError):
     code = "AUTH_FAILED"
 
 
+class Cancelled(RegistryError):
+    """The clerk stopped a long operation. Raised inside its transaction so that nothing is left: the
+    one way every operation (import, export, print, check) reports a cancel."""
+
+    code = "CANCELLED"
+
+    def __init__(self, message: str = "已取消", code: str | None = None, field: str | None = None):
+        super().__init__(message, code, field)
+
+
 def refuse_if(issues: list[Issue]) -> None:
     """Raise Refused when the list is not empty."""
     if issues:

@@ -23,7 +23,7 @@ from registry_app.certificates.linebreak import wrap
 from registry_app.certificates.layout import FieldSpec, Layout, load_layout
 from registry_app.certificates.qr import qr_matrix
 from registry_app.certificates.views import CertificateView
-from registry_app.errors import RegistryError
+from registry_app.errors import Cancelled, RegistryError
 
 GREY = Color(0.55, 0.55, 0.55)
 LIGHT_GREY = Color(0.75, 0.75, 0.75)
@@ -203,7 +203,7 @@ def render_many(views: Iterable[CertificateView], *, calibration: Calibration | 
                 cancelled: Callable[[], bool] | None = None,
                 layouts: dict[str, Layout] | None = None) -> bytes:
     """Several certificates in one PDF, one per page, for bulk printing. Raises
-    RegistryError(code="CANCELLED") as soon as `cancelled()` says so."""
+    Cancelled (code CANCELLED) as soon as `cancelled()` says so."""
     items: Sequence[CertificateView] = list(views)
     if not items:
         raise RegistryError("没有要打印的证书", code="NOTHING_TO_PRINT")
@@ -215,7 +215,7 @@ def render_many(views: Iterable[CertificateView], *, calibration: Calibration | 
     total = len(items)
     for done, view in enumerate(items):
         if cancelled is not None and cancelled():
-            raise RegistryError("已取消打印", code="CANCELLED")
+            raise Cancelled("已取消打印")
         layout = cache.get(view.kind) or cache.setdefault(view.kind, load_layout(view.kind))
         _draw_certificate(c, view, layout, cal, on_blank)
         c.showPage()

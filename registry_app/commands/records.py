@@ -47,8 +47,8 @@ def import_archive(env: Env, file: Path, user, report_path, date) -> None:
     """历史档案补录：导入CSV文件（格式见 resources/examples/ARCHIVE_CSV.md）。"""
     from registry_app.services.archive_import import ArchiveImport
 
-    def progress(phase: str, done: int, total: int) -> None:
-        click.echo(f"{'检查' if phase == 'check' else '写入'} {done}/{total}", err=True)
+    def progress(done: int, total: int, label: str) -> None:
+        click.echo(f"{label} {done}/{total}", err=True)
 
     with handled():
         ctx = env.context(user=user, date=date)

@@ -37,6 +37,7 @@ from registry_app.domain.roles import Permission
 from registry_app.fsutil import write_atomic
 from registry_app.errors import Issue, Refused, StorageError
 from registry_app.services import audit, record_seals
+from registry_app.operations import NEVER_CANCELLED, NO_PROGRESS, IsCancelled, Progress, stop_if
 from registry_app.services.context import AppContext
 from registry_app.services.csv_out import csv_bytes, unquote_cell
 from registry_app.services.people import initials
@@ -238,7 +239,6 @@ class ImportReport:
     marriages: int = 0
     divorces: int = 0
     dissolved: int = 0        # marriages (in the file or already on record) closed by a divorce row
-    cancelled: bool = False
     import_id: str | None = None
     refusals_by_code: dict = field(default_factory=dict)
 
@@ -246,8 +246,8 @@ class ImportReport:
         return asdict(self)
 
 
-class ImportCancelled(Exception):
-    """Raised inside the transaction so that it rolls back."""
+# The progress label of each phase, as the clerk reads it.
+PHASE_ZH = {"check": "逐行检查", "write": "写入档案"}
 
 
 @dataclass
@@ -286,11 +286,12 @@ class ArchiveImport:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
 
-    def run(self, path: str | os.PathLike, *, progress: Callable[[str, int, int], None] | None = None,
-            cancelled: Callable[[], bool] | None = None, report_path: str | os.PathLike | None = None
+    def run(self, path: str | os.PathLike, *, progress: Progress | None = None,
+            cancelled: IsCancelled | None = None, report_path: str | os.PathLike | None = None
             ) -> ImportReport:
-        """Import the file in one transaction. `progress(phase, done, total)` is called per chunk with phase
-        "check" then "write"; `cancelled()` is polled per chunk, and a True answer rolls everything back."""
+        """Import the file in one transaction. `progress(done, total, label)` is called per chunk, labelled
+        PHASE_ZH["check"] then PHASE_ZH["write"]; `cancelled()` is polled per chunk, and a True answer raises
+        Cancelled inside the transaction, which rolls everything back (no report file is written)."""
         user = self.ctx.require(Permission.IMPORT_ARCHIVE)
         src = Path(path)
         if src.exists() and not src.is_file():  # a directory, or a pipe that would never end
@@ -308,46 +309,42 @@ class ArchiveImport:
         now = self.ctx.clock.now()
         import_id = str(uuid.uuid4())
         target = Path(report_path) if report_path else src.with_name(f"{src.stem}.refused.csv")
-        progress = progress or (lambda phase, done, total: None)
-        cancelled = cancelled or (lambda: False)
+        progress = progress or NO_PROGRESS
+        cancelled = cancelled or NEVER_CANCELLED
 
         def tick(phase: str, done: int) -> None:
-            if cancelled():
-                raise ImportCancelled()
-            progress(phase, done, total)
+            stop_if(cancelled, "已取消导入，未保存任何记录")
+            progress(done, total, PHASE_ZH[phase])
 
-        try:
-            with self.ctx.db.write() as s, _large_page_cache(s):
-                settings = load_settings(s)
-                good: list[ArchiveRow] = []
-                refusals: list[_Refusal] = []
-                for i, (row_no, raw) in enumerate(all_rows, 1):
-                    row, issues = parse_row(raw, row_no, today)
-                    if row is None:
-                        refusals.append(_Refusal(row_no, issues))
-                    else:
-                        good.append(row)
-                    if i % CHUNK == 0:
-                        tick("check", i)
-                good = self._refuse_duplicates(s, good, refusals)
-                tick("check", total)
-                counts = self._write(s, good, settings.office_code, user.username, now, import_id, tick)
-                refusals.sort(key=lambda r: r.row_no)
-                by_code: dict[str, int] = defaultdict(int)
-                for r in refusals:
-                    for issue in r.issues:
-                        by_code[issue.code] += 1
-                write_report = bool(refusals or report_path)
-                report = ImportReport(total=total, imported=len(good), refused=len(refusals),
-                                      report_path=str(target) if write_report else None,
-                                      import_id=import_id, refusals_by_code=dict(sorted(by_code.items())), **counts)
-                audit.record(self.ctx, s, "archive.import", "import", import_id,
-                             {"file": src.name, "total": total, "imported": report.imported,
-                              "refused": report.refused, "marriages": report.marriages,
-                              "divorces": report.divorces, "dissolved": report.dissolved})
-                tick("write", total)
-        except ImportCancelled:
-            return ImportReport(total=total, imported=0, refused=0, report_path=None, cancelled=True)
+        with self.ctx.db.write() as s, _large_page_cache(s):
+            settings = load_settings(s)
+            good: list[ArchiveRow] = []
+            refusals: list[_Refusal] = []
+            for i, (row_no, raw) in enumerate(all_rows, 1):
+                row, issues = parse_row(raw, row_no, today)
+                if row is None:
+                    refusals.append(_Refusal(row_no, issues))
+                else:
+                    good.append(row)
+                if i % CHUNK == 0:
+                    tick("check", i)
+            good = self._refuse_duplicates(s, good, refusals)
+            tick("check", total)
+            counts = self._write(s, good, settings.office_code, user.username, now, import_id, tick)
+            refusals.sort(key=lambda r: r.row_no)
+            by_code: dict[str, int] = defaultdict(int)
+            for r in refusals:
+                for issue in r.issues:
+                    by_code[issue.code] += 1
+            write_report = bool(refusals or report_path)
+            report = ImportReport(total=total, imported=len(good), refused=len(refusals),
+                                  report_path=str(target) if write_report else None,
+                                  import_id=import_id, refusals_by_code=dict(sorted(by_code.items())), **counts)
+            audit.record(self.ctx, s, "archive.import", "import", import_id,
+                         {"file": src.name, "total": total, "imported": report.imported,
+                          "refused": report.refused, "marriages": report.marriages,
+                          "divorces": report.divorces, "dissolved": report.dissolved})
+            tick("write", total)
         # Only now, with the import committed: a report never describes an import that was rolled back,
         # and write_atomic leaves no temporary copy of the rows behind when it fails.
         if write_report:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from registry_app.errors import RegistryError
+from registry_app.operations import NEVER_CANCELLED, NO_PROGRESS, IsCancelled, Progress, stop_if
 from registry_app.services.audit_anchors import verify_anchored
 from registry_app.services.context import AppContext
 from registry_app.storage.digests import all_record_ids, record_digests
@@ -86,19 +86,14 @@ class HealthReport:
         return {"ok": self.ok, "checks": [c.to_dict() for c in self.checks]}
 
 
-class HealthCheckCancelled(RegistryError):
-    code = "CANCELLED"
-
-
 class DatabaseHealth:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
-        self._progress: Callable[[int, int, str], None] = lambda done, total, label="": None
-        self._cancelled: Callable[[], bool] = lambda: False
+        self._progress: Progress = NO_PROGRESS
+        self._cancelled: IsCancelled = NEVER_CANCELLED
 
     def run(self, outbox: str | Path | None = None, anchors_dir: str | Path | None = None, *,
-            progress: Callable[[int, int, str], None] | None = None,
-            cancelled: Callable[[], bool] | None = None) -> HealthReport:
+            progress: Progress | None = None, cancelled: IsCancelled | None = None) -> HealthReport:
         """Every check in turn. `progress(done, total, label)` after each; `cancelled()` is asked between
         checks and between chunks of records (a million-record file takes a minute)."""
         self._progress = progress or self._progress
@@ -123,8 +118,7 @@ class DatabaseHealth:
         return HealthReport(checks)
 
     def _stop_if_cancelled(self) -> None:
-        if self._cancelled():
-            raise HealthCheckCancelled("检查已取消")
+        stop_if(self._cancelled, "检查已取消")
 
     # --- the file ------------------------------------------------------------------------------------
     def _integrity(self) -> Check:
@@ -326,4 +320,4 @@ def _ranges(numbers: list[int]) -> str:
     return "、".join(shown) + more
 
 
-__all__ = ["CHECK_ZH", "DatabaseHealth", "HealthCheckCancelled", "HealthReport"]
+__all__ = ["CHECK_ZH", "DatabaseHealth", "HealthReport"]

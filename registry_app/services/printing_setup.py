@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from registry_app.certificates import Calibration, calibration_sheet_pdf, render_many
 from registry_app.domain.roles import Permission
-from registry_app.errors import Issue, InvalidState, NotFound, Refused, RegistryError
+from registry_app.errors import Cancelled, Issue, InvalidState, NotFound, Refused, RegistryError
 from registry_app.services import audit
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.context import AppContext
@@ -222,7 +222,7 @@ class PrintingSetup:
                                  + ("（当日证书均已打印）" if skipped else ""), "date")])
         pdf = render_many(views, calibration=cal, progress=progress, cancelled=cancelled)
         if cancelled is not None and cancelled():
-            raise RegistryError("已取消打印", code="CANCELLED")
+            raise Cancelled("已取消打印")
         with self.ctx.db.write() as s:
             for cert_id, number in chosen_ids:
                 cert = s.get(Certificate, cert_id)

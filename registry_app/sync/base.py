@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,27 +11,16 @@ from sqlalchemy.orm import Session
 
 from registry_app.domain.roles import Permission
 from registry_app.errors import PermissionDenied, RegistryError
+from registry_app.operations import IsCancelled, Progress  # noqa: F401 — the one protocol, re-used here
 from registry_app.services.context import AppContext, CurrentUser
 from registry_app.services.settings import load_settings
 from registry_app.storage.models import Batch, KeyMaterial, RecordEvent, Setting
 from registry_app.sync.canonical import canonical_json
 from registry_app.sync.keys import KeyRing, OfficeKeyPair, PublicKey, parse_public_key
 
-Progress = Callable[[int, int, str], None]
-Cancelled = Callable[[], bool]
-
 PROVINCE_KEY = "province_public"
 OFFICE_KEY = "office_signing"
 _CHUNK = 5000
-
-
-class OperationCancelled(RegistryError):
-    """The user cancelled a long operation; its transaction was rolled back and no file was left."""
-
-    code = "SYNC_CANCELLED"
-
-
-ExportCancelled = OperationCancelled
 
 
 def noop_progress(_done: int, _total: int, _label: str = "") -> None:

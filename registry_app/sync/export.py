@@ -34,14 +34,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry_app.domain.roles import Permission
-from registry_app.errors import Issue, Refused, RegistryError
+from registry_app.errors import Cancelled, Issue, Refused, RegistryError
 from registry_app.fsutil import write_atomic
 from registry_app.services import audit
 from registry_app.services.context import CurrentUser
 from registry_app.services.events import append_event
 from registry_app.services.settings import load_settings
 from registry_app.storage.models import Batch, Record, RecordEvent
-from registry_app.sync.base import (Cancelled, ExportCancelled, Progress, as_date, event_payload, never,
+from registry_app.sync.base import (IsCancelled, Progress, as_date, event_payload, never,
                                     noop_progress)
 from registry_app.sync.batch import BatchWriter, batch_chain_hash, batch_file_hash, batch_file_name, build_batch
 from registry_app.sync.keys import OfficeKeyPair
@@ -79,7 +79,7 @@ class _Plan:
 
 class ExportMixin(ReconcileMixin):
     def export(self, date: dt.date | str, out_dir: str | Path, progress: Progress | None = None,
-               cancelled: Cancelled | None = None, again: bool = False) -> ExportResult:
+               cancelled: IsCancelled | None = None, again: bool = False) -> ExportResult:
         """Write the batch for business day `date` into `out_dir` (with the office .pub beside it).
         A refusal or a cancel leaves no file and no change; so does a failure writing the file or
         committing (the attempt stays in the audit trail)."""
@@ -122,7 +122,7 @@ class ExportMixin(ReconcileMixin):
                             found.to_dict() if found.changed or found.open_orphans else None)
 
     def reexport(self, date: dt.date | str, out_dir: str | Path, progress: Progress | None = None,
-                 cancelled: Cancelled | None = None) -> list[ExportResult]:
+                 cancelled: IsCancelled | None = None) -> list[ExportResult]:
         """Re-write every batch already made for `date` with the same manifest (a lost file, a resend)."""
         self.ctx.require(Permission.SYNC_EXPORT)
         progress, cancelled = progress or noop_progress, cancelled or never
@@ -182,7 +182,7 @@ class ExportMixin(ReconcileMixin):
 
     # --- step 1: the pending batch --------------------------------------------------------------
     def _record_pending(self, user: CurrentUser, day: dt.date, out: Path, progress: Progress,
-                        cancelled: Cancelled) -> _Plan:
+                        cancelled: IsCancelled) -> _Plan:
         with self.ctx.db.write() as s:
             office_code = self._office_code(s)
             self._refuse_unsettled(s)
@@ -211,7 +211,7 @@ class ExportMixin(ReconcileMixin):
             resent = self._resend_corrected(s, day)
             writer, seqs, counter = self._collect(s, day, progress, cancelled)
             if cancelled():
-                raise ExportCancelled("已取消导出，未写入任何文件")
+                raise Cancelled("已取消导出，未写入任何文件")
             exported_max = s.execute(select(func.max(RecordEvent.seq))
                                      .where(RecordEvent.batch_seq.is_not(None))).scalar() or 0
             if seqs and seqs[0] != exported_max + 1:
@@ -223,7 +223,7 @@ class ExportMixin(ReconcileMixin):
                                prev_batch_hash=prev_hash, created_at=created_at, office_key=pair,
                                province_public=province, audit_head=head, training=training)
             if cancelled():
-                raise ExportCancelled("已取消导出，未写入任何文件")
+                raise Cancelled("已取消导出，未写入任何文件")
             name = batch_file_name(office_code, day, batch_seq)
             file_hash, chain_hash = batch_file_hash(data), batch_chain_hash(data)
             first, last_seq = (seqs[0], seqs[-1]) if seqs else (None, None)
@@ -249,7 +249,7 @@ class ExportMixin(ReconcileMixin):
                                 code="SYNC_BATCH_PENDING")
 
     def _collect(self, s: Session, day: dt.date, progress: Progress,
-                 cancelled: Cancelled) -> tuple[BatchWriter, list[int], Counter]:
+                 cancelled: IsCancelled) -> tuple[BatchWriter, list[int], Counter]:
         """The events to send: pending ones in sequence order up to the first one of a later day (the
         range stays contiguous). Read in chunks and each kept only as its checked canonical bytes, so a
         day of 100,000 events is held neither as ORM objects nor as dicts."""
@@ -263,7 +263,7 @@ class ExportMixin(ReconcileMixin):
                 break
             if i % 500 == 0:
                 if cancelled():
-                    raise ExportCancelled("已取消导出，未写入任何文件")
+                    raise Cancelled("已取消导出，未写入任何文件")
                 progress(i + 1, pending_count + 2, f"整理事件 {i + 1}/{pending_count}")
             writer.add(event_payload(ev))
             seqs.append(ev.seq)
@@ -328,7 +328,7 @@ class ExportMixin(ReconcileMixin):
             checkpoint("commit")
 
     # --- again ----------------------------------------------------------------------------------
-    def _reexport(self, s: Session, day: dt.date, out: Path, progress: Progress, cancelled: Cancelled,
+    def _reexport(self, s: Session, day: dt.date, out: Path, progress: Progress, cancelled: IsCancelled,
                   written: list[Path]) -> list[ExportResult]:
         office_code = self._office_code(s)
         batches = s.execute(select(Batch).where(Batch.business_date == day, Batch.status == "written")
@@ -340,7 +340,7 @@ class ExportMixin(ReconcileMixin):
         results = []
         for n, b in enumerate(batches, start=1):
             if cancelled():
-                raise ExportCancelled("已取消导出，未写入任何文件")
+                raise Cancelled("已取消导出，未写入任何文件")
             progress(n - 1, len(batches), f"重新生成批次{b.batch_seq}")
             events = s.execute(select(RecordEvent).where(RecordEvent.batch_seq == b.batch_seq)
                                .order_by(RecordEvent.seq)).scalars().all()
@@ -359,7 +359,7 @@ class ExportMixin(ReconcileMixin):
                 raise RegistryError(f"批次{b.batch_seq}无法按原清单重新生成（content differs from the batch sent）",
                                     code="SYNC_REEXPORT_MISMATCH")
             if cancelled():
-                raise ExportCancelled("已取消导出，未写入任何文件")
+                raise Cancelled("已取消导出，未写入任何文件")
             path = out / b.file_name
             self._write(path, data, 0o600, written, replace=True)
             pub = self._write_pub(out, pair, written)

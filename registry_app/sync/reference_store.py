@@ -10,11 +10,11 @@ from sqlalchemy import delete, func, insert, select
 
 from registry_app.clock import CHINA_TZ
 from registry_app.domain.roles import Permission
-from registry_app.errors import Issue, Refused
+from registry_app.errors import Cancelled, Issue, Refused
 from registry_app.services import audit
 from registry_app.services.settings import load_settings
 from registry_app.storage.models import ReferenceEntry, Setting
-from registry_app.sync.base import (_CHUNK, Cancelled, OperationCancelled, Progress, SyncBase, get_setting, never,
+from registry_app.sync.base import (_CHUNK, IsCancelled, Progress, SyncBase, get_setting, never,
                                     noop_progress, put_setting, read_file)
 from registry_app.sync.reference import parse_as_of, parse_reference
 from registry_app.sync.results import ReferenceImportResult, ReferenceStatus
@@ -28,7 +28,7 @@ FUTURE_SLACK = dt.timedelta(days=1)
 
 class ReferenceMixin(SyncBase):
     def import_reference(self, path: str | Path, progress: Progress | None = None,
-                         cancelled: Cancelled | None = None) -> ReferenceImportResult:
+                         cancelled: IsCancelled | None = None) -> ReferenceImportResult:
         """Replace the province's marital-status extract and its hash key, in one transaction. Refused,
         with nothing stored: a bad signature or format (REFERENCE_*), an as_of that is not a date
         (REFERENCE_MALFORMED), in the future (REFERENCE_AS_OF_FUTURE) or older than the one held."""
@@ -51,7 +51,7 @@ class ReferenceMixin(SyncBase):
             rows = [{"id_hash": h, "status": st} for h, st in extract.entries.items()]
             for start in range(0, len(rows), _CHUNK):
                 if cancelled():
-                    raise OperationCancelled("已取消导入，比对数据未改变")
+                    raise Cancelled("已取消导入，比对数据未改变")
                 s.execute(insert(ReferenceEntry), rows[start:start + _CHUNK])
                 progress(min(start + _CHUNK, len(rows)), len(rows), "写入比对数据")
             # people.reference_hash reads the key as hex: keep that contract

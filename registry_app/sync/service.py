@@ -25,7 +25,7 @@ from registry_app.services.office_keys import create_office_key
 from registry_app.services.settings import load_settings
 from registry_app.storage.models import Batch, KeyMaterial, Record, RecordEvent, WorkCase
 from registry_app.sync.acks import AckMixin
-from registry_app.sync.base import (OFFICE_KEY, PROVINCE_KEY, ExportCancelled, OperationCancelled, as_date,  # noqa: F401
+from registry_app.sync.base import (OFFICE_KEY, PROVINCE_KEY, as_date,  # noqa: F401
                                     event_payload)
 from registry_app.sync.export import ExportMixin
 from registry_app.sync.keys import load_public_key_file

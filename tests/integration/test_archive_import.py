@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from registry_app.domain.parties import PersonInput
 from registry_app import fsutil
-from registry_app.errors import PermissionDenied, Refused, StorageError
+from registry_app.errors import Cancelled, PermissionDenied, Refused, StorageError
 from registry_app.services import archive_import
 from registry_app.services.archive_import import (
-    COLUMNS, ArchiveImport, fast_initials, parse_date, parse_row, party_values, read_rows,
+    COLUMNS, PHASE_ZH, ArchiveImport, fast_initials, parse_date, parse_row, party_values, read_rows,
 )
 from registry_app.services.marriage import MarriageCase, MarriageService
 from registry_app.services.people import initials, party_row
@@ -354,8 +354,8 @@ def test_cancelled_import_leaves_nothing(clerk_ctx, db, tmp_path):
         return len(calls) > 3  # after some rows have been written
 
     audit_before = count(db, AuditEntry)
-    report = ArchiveImport(clerk_ctx).run(src, cancelled=cancel_in_write_phase)
-    assert report.cancelled and report.imported == 0
+    with pytest.raises(Cancelled):
+        ArchiveImport(clerk_ctx).run(src, cancelled=cancel_in_write_phase)
     assert count(db) == 0 and count(db, Party) == 0 and count(db, AuditEntry) == audit_before
     assert not (tmp_path / "big.refused.csv").exists()
 
@@ -394,9 +394,10 @@ def test_a_report_that_cannot_be_written_says_the_import_committed(clerk_ctx, db
 def test_progress_is_reported_per_phase(clerk_ctx, tmp_path):
     src = write_csv(tmp_path / "a.csv", [row(archive_no=f"A{i}") for i in range(4500)])
     seen = []
-    ArchiveImport(clerk_ctx).run(src, progress=lambda phase, done, total: seen.append((phase, done, total)))
-    assert ("check", 4500, 4500) in seen and seen[-1] == ("write", 4500, 4500)
-    assert [d for p, d, _ in seen if p == "write"] == sorted(d for p, d, _ in seen if p == "write")
+    ArchiveImport(clerk_ctx).run(src, progress=lambda done, total, label: seen.append((label, done, total)))
+    check, write = PHASE_ZH["check"], PHASE_ZH["write"]
+    assert (check, 4500, 4500) in seen and seen[-1] == (write, 4500, 4500)
+    assert [d for p, d, _ in seen if p == write] == sorted(d for p, d, _ in seen if p == write)
 
 
 def test_import_needs_the_permission_and_an_existing_file(clerk_ctx, admin_ctx, tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from registry_app.errors import PermissionDenied, Refused, RegistryError
+from registry_app.errors import Cancelled, PermissionDenied, Refused, RegistryError
 from registry_app.services.marriage import MarriageCase, MarriageService
 from registry_app.services.stock import BlankStock
 from registry_app.storage.models import (Acknowledgement, AuditEntry, Batch, RecordEvent, ReferenceEntry, Setting,
@@ -19,7 +19,7 @@ from registry_app.sync.ack import parse_ack
 from registry_app.sync.keys import KeyRing, ProvinceKeyPair, load_public_key_file, province_keygen
 from registry_app.sync.province import ProvinceState, ReceiverKeys, accept_batch, build_ack, open_batch, validate_batch
 from registry_app.sync.reference import build_reference
-from registry_app.sync.service import OperationCancelled, SyncService
+from registry_app.sync.service import SyncService
 from registry_app.sync.signed import sign_document
 from tests.factories import jpeg_photo, marriage_case, person
 
@@ -136,7 +136,7 @@ def test_export_again_rewrites_the_same_manifest(clerk_ctx, db, day_of_work, pro
 def test_cancelled_export_writes_nothing(clerk_ctx, db, day_of_work, province, tmp_path):
     out = tmp_path / "out"
     before = snapshot(db)
-    with pytest.raises(OperationCancelled):
+    with pytest.raises(Cancelled):
         SyncService(clerk_ctx).export(DAY, out, cancelled=lambda: True)
     assert not out.exists() or list(out.iterdir()) == []
     assert snapshot(db) == before

@@ -284,8 +284,8 @@ def test_archive_import_cancelled_leaves_nothing(qtbot, clerk_ctx, tmp_path, mon
     dialog.choose()
     dialog.start_import()
     assert dialog.cancel_button.isEnabled() and not dialog.close_button.isEnabled()
-    qtbot.waitUntil(lambda: dialog.report is not None and not dialog.running, timeout=20_000)
-    assert dialog.report.cancelled and "已取消" in dialog.status.text()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=20_000)
+    assert dialog.cancelled and dialog.report is None and "已取消" in dialog.status.text()
     with clerk_ctx.db.read() as s:
         assert s.execute(select(func.count()).select_from(Record)).scalar() == 0
     dialog.close()

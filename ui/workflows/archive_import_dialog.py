@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from registry_app.errors import RegistryError
+from registry_app.errors import Cancelled
 from registry_app.services.archive_import import ArchiveImport, ImportReport
 from ui.background import BackgroundOperation, start
+from ui.errors import error_text
 
-PHASE_ZH = {"check": "逐行检查", "write": "写入档案"}
 # Short Chinese names of the refusal codes for the summary; the report file has the full reasons.
 REFUSAL_ZH = {
     "AGE_IMPLAUSIBLE": "登记时年龄过小", "ARCHIVE_NO_DUPLICATE": "档案号在文件中重复", "ARCHIVE_NO_EXISTS": "档案号已补录过",
@@ -51,6 +51,7 @@ class ArchiveImportDialog(QDialog):
         self.path: str = ""
         self.operation: BackgroundOperation | None = None
         self.report: ImportReport | None = None
+        self.cancelled = False   # the last run was cancelled: nothing was saved
         self.setWindowTitle(self.tr("历史档案补录"))
         self.setMinimumWidth(560)
         v = QVBoxLayout(self)
@@ -115,8 +116,7 @@ class ArchiveImportDialog(QDialog):
         ctx, path = self.state.ctx, self.path
 
         def work(report, cancelled):
-            return ArchiveImport(ctx).run(
-                path, progress=lambda phase, done, total: report(done, total, phase), cancelled=cancelled)
+            return ArchiveImport(ctx).run(path, progress=report, cancelled=cancelled)
 
         op = BackgroundOperation(work)
         op.signals.progress.connect(self._progress)
@@ -125,6 +125,7 @@ class ArchiveImportDialog(QDialog):
         op.signals.finished.connect(self._finished)
         self.operation = op
         self.report = None
+        self.cancelled = False
         self.result.clear()
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
@@ -141,16 +142,13 @@ class ArchiveImportDialog(QDialog):
             self.cancel_button.setEnabled(False)
             self.status.setText(self.tr("正在取消，已检查的内容不会保存……"))
 
-    def _progress(self, done: int, total: int, phase: str) -> None:
+    def _progress(self, done: int, total: int, label: str) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
-        self.status.setText(f"{PHASE_ZH.get(phase, phase)}：{done} / {total}")
+        self.status.setText(f"{label}：{done} / {total}")
 
     def _done(self, report: ImportReport) -> None:
         self.report = report
-        if report.cancelled:
-            self.status.setText(self.tr("已取消导入，未保存任何记录。"))
-            return
         self.status.setText(self.tr("导入完成。"))
         lines = [
             self.tr("共 ") + f"{report.total}" + self.tr(" 行：导入 ") + f"{report.imported}" + self.tr(" 件，拒收 ")
@@ -167,10 +165,11 @@ class ArchiveImportDialog(QDialog):
         self.imported.emit(report)
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, RegistryError):
-            self.status.setText(self.tr("未导入：") + "；".join(i.message for i in exc.issues))
+        if isinstance(exc, Cancelled):
+            self.cancelled = True
+            self.status.setText(self.tr("已取消导入，未保存任何记录。"))
         else:
-            self.status.setText(self.tr("导入出错，未保存任何记录：") + str(exc))
+            self.status.setText(self.tr("未导入，未保存任何记录：") + error_text(exc))
 
     def _finished(self) -> None:
         self.operation = None

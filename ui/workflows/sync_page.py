@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.roles import Permission, can
-from registry_app.errors import RegistryError
+from registry_app.errors import Cancelled, RegistryError
 from registry_app.services.events import EVENT_TYPE_ZH
-from registry_app.sync.service import CloseDayReport, ExportResult, OperationCancelled, SyncService
+from registry_app.sync.service import CloseDayReport, ExportResult, SyncService
 from ui.background import BackgroundOperation, start
+from ui.errors import error_text, present_error
 from ui.main_window import register_page
 from ui.pages import PageBase
 
@@ -244,11 +245,10 @@ class SyncPage(PageBase):
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
 
-    def _refused(self, exc: RegistryError) -> None:
+    def _refused(self, exc: BaseException) -> None:
         self.last_error = exc
-        text = "；".join(f"{i.message}（{i.code}）" for i in exc.issues)
-        self._say(text, error=True)
-        self.state.prompter.warn("未能完成", text)
+        self._say(error_text(exc), error=True)
+        present_error(self.state.prompter, exc, "未能完成")
 
     def on_shown(self) -> None:
         self.refresh()
@@ -258,7 +258,7 @@ class SyncPage(PageBase):
         try:
             report = self.service.close_day_check(self.business_date())
         except RegistryError as exc:
-            self._say(f"{exc.message}（{exc.code}）", error=True)
+            self._say(error_text(exc), error=True)
             self.report = None
             return
         self.report = report
@@ -355,13 +355,10 @@ class SyncPage(PageBase):
         self.last_error = exc
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        if isinstance(exc, OperationCancelled):
-            self._say(f"{exc.message}")
-        elif isinstance(exc, RegistryError):
-            self._refused(exc)
+        if isinstance(exc, Cancelled):
+            self._say(exc.message)
         else:
-            self._say(f"发生意外错误：{exc}", error=True)
-            self.state.prompter.warn("发生意外错误", str(exc))
+            self._refused(exc)
 
     def _finished(self) -> None:
         self._op = None
@@ -413,7 +410,7 @@ class SyncPage(PageBase):
         try:
             cases = self.service.work_cases()
         except RegistryError as exc:
-            self._say(f"{exc.message}（{exc.code}）", error=True)
+            self._say(error_text(exc), error=True)
             return
         self.cases = cases
         _fill(self.cases_table, [[c.id, c.kind_zh, c.record_id or "", c.certificate_no or "", c.code, c.message]
