@@ -41,6 +41,7 @@ from registry_app.bench.database import (
 )
 from registry_app.bench.targets import TARGETS
 from registry_app.bench.timing import Samples, operation
+from registry_app.domain.states import CertificateState, MarriageState
 from registry_app.errors import RegistryError
 
 DEFAULT_RECORDS = 100_000
@@ -241,8 +242,8 @@ class Bench:
             tries += 1
             rid = self.rng.randint(1, max_record)
             row = conn.execute(
-                "SELECT 1 FROM records r WHERE r.id = ? AND r.kind = 'marriage' AND r.status = 'registered' "
-                "AND EXISTS (SELECT 1 FROM certificates c WHERE c.record_id = r.id AND c.status = 'issued') "
+                f"SELECT 1 FROM records r WHERE r.id = ? AND r.kind = 'marriage' AND r.status = '{MarriageState.REGISTERED.value}' "
+                f"AND EXISTS (SELECT 1 FROM certificates c WHERE c.record_id = r.id AND c.status = '{CertificateState.ISSUED.value}') "
                 "AND NOT EXISTS (SELECT 1 FROM certificates c JOIN print_log p ON p.certificate_id = c.id "
                 "WHERE c.record_id = r.id)", (rid,)).fetchall()
             if row and rid not in chosen:

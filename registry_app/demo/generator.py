@@ -5,10 +5,10 @@ What a county office's database looks like after two decades:
 * marriages of couples with valid resident ID numbers (GB 11643 check characters, birth date and sex as the
   number says, address codes from a list of real county codes, ages at or above the legal minimum);
 * divorces by agreement: a `divorce` record with status `issued`, linked to its marriage, which is then
-  `dissolved` and whose marriage certificates are void;
+  `dissolved` and whose marriage certificates are `ended_by_divorce`;
 * remarriages: a divorced couple marrying again (复婚, variant `remarriage`, linked to the old marriage) and
   divorced people marrying someone new (prior status `divorced`);
-* reissued certificates (补领: a `BJ`/`BL` number; the old certificate void);
+* reissued certificates (补领: a `BJ`/`BL` number; the old certificate `replaced`);
 * adoptions with their `SY` certificates;
 * back-entered paper archives (历史数据补录): `back_entered` records from 1953 on, without ID numbers
   (`id_type` "none"), often without birth dates, some with an old free-text number.
@@ -37,6 +37,7 @@ from registry_app.demo.timeline import registration_days
 from registry_app.demo.digest import DEMO_SETTING, content_digest, is_demo_database  # noqa: F401 (public API)
 from registry_app.demo.model import DemoSummary, _Marriage, _Person
 from registry_app.demo.writer import BulkWriter
+from registry_app.domain.states import AdoptionState, CertificateState, DivorceState, MarriageState, SyncState
 from registry_app.errors import RegistryError
 from registry_app.storage.bulk import SharedData
 from registry_app.services import audit, record_seals
@@ -262,7 +263,7 @@ class DemoGenerator:
         self.next_cert += 1
         self.w.add("certificates", {
             "id": cid, "number": number, "cert_type": cert_type, "record_id": record_id, "holder_position": None,
-            "issued_on": day, "blank_serial": None, "status": "issued", "void_reason": "", "voided_by": None,
+            "issued_on": day, "blank_serial": None, "status": CertificateState.ISSUED.value, "void_reason": "", "voided_by": None,
             "data": {},
         })
         return cid, number
@@ -274,7 +275,7 @@ class DemoGenerator:
         self.w.add("events", {
             "seq": self.next_seq, "event_id": self._uid(), "event_type": event_type, "record_id": record_id,
             "business_date": self._date(on), "occurred_at": stamp.isoformat(timespec="seconds"),
-            "actor": self.actor, "data": data, "batch_seq": None, "sync_status": "pending", "sync_code": None,
+            "actor": self.actor, "data": data, "batch_seq": None, "sync_status": SyncState.PENDING.value, "sync_code": None,
         })
         self.next_seq += 1
         self.summary.events += 1
@@ -314,7 +315,7 @@ class DemoGenerator:
         data = self._marriage_data
         if previous is not None:
             data = {**data, "variant": variant, "remarriage_of": previous.record_id}
-        _, uid = self._record("marriage", "registered", on, certificate_no=number,
+        _, uid = self._record("marriage", MarriageState.REGISTERED.value, on, certificate_no=number,
                               linked=previous.record_id if previous else None, data=data)
         self.w.add("parties", self._party(rid, 1, "party1", p1, prior1))
         self.w.add("parties", self._party(rid, 2, "party2", p2, prior2))
@@ -349,7 +350,7 @@ class DemoGenerator:
         rid = self.next_id
         cid, number = self._certificate("L", rid, day)
         voided = list(m.cert_ids)
-        _, uid = self._record("divorce", "issued", on, certificate_no=number, linked=m.record_id,
+        _, uid = self._record("divorce", DivorceState.ISSUED.value, on, certificate_no=number, linked=m.record_id,
                               application=application,
                               data=self._divorce_data)
         self.w.add("parties", self._party(rid, 1, "party1", m.p1))
@@ -360,7 +361,7 @@ class DemoGenerator:
             "parties": [self._party_payload(m.p1, "party1"), self._party_payload(m.p2, "party2")]})
         m.alive = False
         self.dissolved.append((m.record_id, on))
-        self.voids.extend((c, DIVORCE_VOID_REMARK) for c, _ in voided)
+        self.voids.extend((c, CertificateState.ENDED_BY_DIVORCE.value, DIVORCE_VOID_REMARK) for c, _ in voided)
         self.summary.divorces += 1
         self.summary.dissolved += 1
         r = self.rng
@@ -377,7 +378,7 @@ class DemoGenerator:
         if not m.alive:
             return
         cid, number = self._certificate("BJ", m.record_id, self._date(on))
-        self.voids.extend((c, REISSUE_VOID_REMARK) for c, _ in m.cert_ids)
+        self.voids.extend((c, CertificateState.REPLACED.value, REISSUE_VOID_REMARK) for c, _ in m.cert_ids)
         m.cert_ids = [(cid, number)]
         self.summary.reissues += 1
         self._event("certificate.reissued", m.record_id, on, {"certificate_no": number, "kind": "reissue_marriage",
@@ -386,7 +387,7 @@ class DemoGenerator:
     def _reissue_divorce(self, on: int, ref: tuple[int, int]) -> None:
         rid, old = ref
         cid, number = self._certificate("BL", rid, self._date(on))
-        self.voids.append((old, REISSUE_VOID_REMARK))
+        self.voids.append((old, CertificateState.REPLACED.value, REISSUE_VOID_REMARK))
         self.summary.reissues += 1
         self._event("certificate.reissued", rid, on, {"certificate_no": number, "kind": "reissue_divorce"})
 
@@ -422,7 +423,7 @@ class DemoGenerator:
             "registration_date": day.isoformat(), "relationship": "none", "remarks": "", "source": MARKER_SOURCE,
         }
         application = on - r.randrange(5, 30)
-        _, uid = self._record("adoption", "registered", on, certificate_no=number, application=application, data=data)
+        _, uid = self._record("adoption", AdoptionState.REGISTERED.value, on, certificate_no=number, application=application, data=data)
         position = 1
         payload_parties = []
         for i, a in enumerate(adopters, start=1):
@@ -583,7 +584,7 @@ class DemoGenerator:
             n = serial[day.year] = serial.get(day.year, 0) + 1
             number = f"{names.OLD_NUMBER_PREFIX}〔{day.year}〕第{n:05d}号" if r.random() < 0.5 else None
             divorced = count - done >= 2 and r.random() < 0.12
-            rid, _ = self._record("marriage", "dissolved" if divorced else "registered", on, certificate_no=number,
+            rid, _ = self._record("marriage", (MarriageState.DISSOLVED if divorced else MarriageState.REGISTERED).value, on, certificate_no=number,
                                   back_entered=True, archive_no=f"HY-{day.year}-{n:05d}",
                                   data={"source": MARKER_SOURCE})
             self.w.add("parties", self._party(rid, 1, "party1", p1))
@@ -595,7 +596,7 @@ class DemoGenerator:
                 d_on = min(end, on + max(200, int(r.lognormvariate(7.9, 0.6))))
                 dday = self._date(d_on)
                 k = serial[dday.year] = serial.get(dday.year, 0) + 1
-                did, _ = self._record("divorce", "issued", d_on, back_entered=True, linked=rid,
+                did, _ = self._record("divorce", DivorceState.ISSUED.value, d_on, back_entered=True, linked=rid,
                                       archive_no=f"LH-{dday.year}-{k:05d}", data={"source": MARKER_SOURCE})
                 self.w.add("parties", self._party(did, 1, "party1", p1))
                 self.w.add("parties", self._party(did, 2, "party2", p2))
@@ -640,7 +641,7 @@ class DemoGenerator:
             self._tie = 0
             self.pending_records = 0
             self.dissolved: list[tuple[int, int]] = []
-            self.voids: list[tuple[int, str]] = []
+            self.voids: list[tuple[int, str, str]] = []
             self.until_ord = self.until.toordinal()
             back = int(round(self.target * BACK_ENTERED_SHARE))
             self.modern_target = self.target - back
@@ -652,14 +653,14 @@ class DemoGenerator:
             for i in range(0, len(self.dissolved), CHUNK):
                 part = self.dissolved[i:i + CHUNK]
                 s.execute(update(Record.__table__).where(Record.__table__.c.id == _bind("rid"))
-                          .values(status="dissolved", updated_at=_bind("ts")),
+                          .values(status=MarriageState.DISSOLVED.value, updated_at=_bind("ts")),
                           [{"rid": rid, "ts": self._stamp(on)} for rid, on in part])
                 record_seals.touch(s, [rid for rid, _ in part])  # UPDATEs the ORM does not see
             for i in range(0, len(self.voids), CHUNK):
                 part = self.voids[i:i + CHUNK]
                 s.execute(update(Certificate.__table__).where(Certificate.__table__.c.id == _bind("cid"))
-                          .values(status="void", void_reason=_bind("why")),
-                          [{"cid": cid, "why": why} for cid, why in part])
+                          .values(status=_bind("state"), void_reason=_bind("why")),
+                          [{"cid": cid, "state": state, "why": why} for cid, state, why in part])
             for (cert_type, year), value in sorted(self.seq.items()):
                 if first_numbers.get((cert_type, year)) == value:
                     continue

@@ -39,6 +39,7 @@ from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.ids import IdType
 from registry_app.domain.parties import PersonInput
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import AdoptionState, CertificateState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit, documents
 from registry_app.services.context import AppContext
@@ -48,10 +49,10 @@ from registry_app.services.people import party_row
 from registry_app.services.results import RegistrationResult
 from registry_app.services.settings import OfficeSettings, load_settings
 from registry_app.services.stock import use_blank
+from registry_app.services.transitions import move
 from registry_app.storage.models import Certificate, Party, Record
 
 KIND = "adoption"
-STATUS_ZH = {"registered": "已登记", "dissolved": "已解除收养关系", "revoked": "已撤销登记"}
 CERT_ADOPTION = "SY"
 CERT_DISSOLUTION = "JC"
 # Party roles: the placing parent(s) or guardian are stored as persons when they have names; a
@@ -138,7 +139,7 @@ class AdoptionService:
         if number:
             taken = s.execute(
                 select(Record.certificate_no).join(Party, Party.record_id == Record.id)
-                .where(Record.kind == KIND, Record.status == "registered", Party.role == "adoptee",
+                .where(Record.kind == KIND, Record.status == AdoptionState.REGISTERED, Party.role == "adoptee",
                        Party.id_number == number.upper())
             ).scalars().first()
             if taken is not None:
@@ -173,7 +174,7 @@ class AdoptionService:
                 raise Refused(issues)
             now = self.ctx.clock.now()
             rec = Record(
-                uid=str(uuid.uuid4()), kind=KIND, status="registered", office_code=settings.office_code,
+                uid=str(uuid.uuid4()), kind=KIND, status=AdoptionState.REGISTERED, office_code=settings.office_code,
                 application_date=today, registration_date=today, created_by=user.username,
                 created_at=now, updated_at=now,
                 data={**case.to_dict(), "conditions": [c.to_dict() for c in conditions], "remarks": remarks},
@@ -184,7 +185,7 @@ class AdoptionService:
             s.flush()
             number = allocate(s, CERT_ADOPTION, settings.number_scope, today.year, settings.adoption_number_format)
             cert = Certificate(number=number, cert_type=CERT_ADOPTION, record_id=rec.id, issued_on=today,
-                               blank_serial=None, status="issued")
+                               blank_serial=None, status=CertificateState.ISSUED)
             s.add(cert)
             s.flush()
             if blank_serial:
@@ -215,8 +216,8 @@ class AdoptionService:
             settings = load_settings(s)
             self._require_handled(settings)
             rec = self._get(s, record_id)
-            if rec.status != "registered":
-                raise InvalidState(f"当前状态为“{STATUS_ZH.get(rec.status, rec.status)}”，不能解除收养关系",
+            if rec.status != AdoptionState.REGISTERED:
+                raise InvalidState(f"当前状态为“{AdoptionState.label(rec.status)}”，不能解除收养关系",
                                    code="ADOPTION_NOT_REGISTERED")
             d = self._dissolution_case(rec, dissolution_dict)
             conditions = evaluate_dissolution(d)
@@ -225,19 +226,18 @@ class AdoptionService:
                 raise Refused(issues)
             old = self._certificate(s, rec.id, CERT_ADOPTION)
             if old is not None:
-                old.status = "surrendered"
+                move(self.ctx, s, old, CertificateState.SURRENDERED)
                 old.data = {**(old.data or {}), "surrendered_on": today.isoformat(),
                             "received_by": user.username}
             number = allocate(s, CERT_DISSOLUTION, settings.number_scope, today.year,
                               settings.adoption_dissolution_number_format)
             cert = Certificate(number=number, cert_type=CERT_DISSOLUTION, record_id=rec.id, issued_on=today,
-                               status="issued")
+                               status=CertificateState.ISSUED)
             s.add(cert)
             s.flush()
             if blank_serial:
                 use_blank(self.ctx, s, blank_serial, "adoption_dissolution", cert)
-            rec.status = "dissolved"
-            rec.updated_at = self.ctx.clock.now()
+            move(self.ctx, s, rec, AdoptionState.DISSOLVED)  # audited below with the certificates
             rec.data = {**rec.data, "dissolution": {
                 **d.to_dict(), "conditions": [c.to_dict() for c in conditions], "certificate_no": number,
                 "blank_serial": blank_serial, "surrendered_certificate_no": old.number if old else None,
@@ -263,16 +263,15 @@ class AdoptionService:
         today = self.ctx.clock.today()
         with self.ctx.db.write() as s:
             rec = self._get(s, record_id)
-            if rec.status != "registered":
-                raise InvalidState(f"当前状态为“{STATUS_ZH.get(rec.status, rec.status)}”，不能撤销",
+            if rec.status != AdoptionState.REGISTERED:
+                raise InvalidState(f"当前状态为“{AdoptionState.label(rec.status)}”，不能撤销",
                                    code="ADOPTION_NOT_REGISTERED")
             cert = self._certificate(s, rec.id, CERT_ADOPTION)
             if cert is not None:
-                cert.status = "voided"
+                move(self.ctx, s, cert, CertificateState.VOIDED)
                 cert.void_reason = reason
                 cert.voided_by = user.username
-            rec.status = "revoked"
-            rec.updated_at = self.ctx.clock.now()
+            move(self.ctx, s, rec, AdoptionState.REVOKED)  # audited below
             rec.data = {**rec.data, "revocation": {"date": today.isoformat(), "reason": reason,
                                                    "by": user.username, "basis": "《中国公民收养子女登记办法》第十三条"}}
             audit.record(self.ctx, s, "adoption.revoked", "record", rec.id,
@@ -292,7 +291,7 @@ class AdoptionService:
             certs = s.execute(select(Certificate).where(Certificate.record_id == rec.id)
                               .order_by(Certificate.id)).scalars().all()
             return AdoptionView(
-                rec.id, rec.status, STATUS_ZH.get(rec.status, rec.status),
+                rec.id, rec.status, AdoptionState.label(rec.status),
                 rec.registration_date.isoformat() if rec.registration_date else None, rec.certificate_no,
                 [{"role": p.role, "name": p.name, "sex": p.sex,
                   "birth_date": p.birth_date.isoformat() if p.birth_date else None,
@@ -313,7 +312,7 @@ class AdoptionService:
     def _certificate(s: Session, record_id: int, cert_type: str) -> Certificate | None:
         return s.execute(select(Certificate).where(
             Certificate.record_id == record_id, Certificate.cert_type == cert_type,
-            Certificate.status == "issued")).scalars().first()
+            Certificate.status == CertificateState.ISSUED)).scalars().first()
 
     def _dissolution_case(self, rec: Record, given: Any) -> DissolutionCase:
         """The agreement as filed, completed from the record: names and the adoptee's birth date
@@ -367,7 +366,7 @@ def recorded_families(s: Session, case: AdoptionCase) -> dict[str, RecordedFamil
             .order_by(Record.registration_date, Record.id)).all()
         for number_, status, name, birth in rows:
             child = ((name or "").strip(), birth.isoformat() if birth else "")
-            if status == "registered":
+            if status == AdoptionState.REGISTERED:
                 adoptions.append(number_ or "")
                 children.add(child)
             else:

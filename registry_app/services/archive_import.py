@@ -34,10 +34,11 @@ from registry_app.domain.field_rules import normalise_id, text_issues
 from registry_app.domain.ids import IdType, InvalidIdNumber, parse_resident_id
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import DivorceState, MarriageState
 from registry_app.fsutil import write_atomic
 from registry_app.errors import Issue, Refused, StorageError
-from registry_app.services import audit, record_seals
 from registry_app.operations import NEVER_CANCELLED, NO_PROGRESS, IsCancelled, Progress, stop_if
+from registry_app.services import audit, record_seals
 from registry_app.services.context import AppContext
 from registry_app.services.csv_out import csv_bytes, unquote_cell
 from registry_app.services.people import initials
@@ -437,9 +438,9 @@ class ArchiveImport:
                 for r in chunk:
                     linked = None
                     if r.record_type == "marriage":
-                        status = "dissolved" if r.row_no in ended_in_file else "registered"
+                        status = MarriageState.DISSOLVED if r.row_no in ended_in_file else MarriageState.REGISTERED
                     else:
-                        status = "issued"
+                        status = DivorceState.ISSUED
                         where, ref = link.get(r.row_no, (None, None))
                         linked = record_ids.get(ref) if where == "file" else ref
                     data = shared_data
@@ -447,7 +448,7 @@ class ArchiveImport:
                         data = {**shared_data, **({"office_name": r.office_name} if r.office_name else {}),
                                 **({"remarks": r.remarks} if r.remarks else {})}
                     values.append({
-                        "uid": str(uuid.uuid4()), "kind": r.record_type, "status": status, "office_code": office_code,
+                        "uid": str(uuid.uuid4()), "kind": r.record_type, "status": status.value, "office_code": office_code,
                         "application_date": None, "registration_date": r.registration_date,
                         "certificate_no": r.certificate_no, "back_entered": True, "archive_no": r.archive_no,
                         "linked_record_id": linked,
@@ -466,7 +467,7 @@ class ArchiveImport:
             ids = sorted(ended_on_record)
             for i in range(0, len(ids), 500):
                 s.execute(update(Record.__table__).where(Record.__table__.c.id.in_(ids[i:i + 500]))
-                          .values(status="dissolved", updated_at=now))
+                          .values(status=MarriageState.DISSOLVED.value, updated_at=now))
             record_seals.touch(s, ids)  # an UPDATE the ORM does not see: seal the new states too
         return {"marriages": len(marriages), "divorces": len(divorces),
                 "dissolved": len(ended_in_file) + len(ended_on_record)}
@@ -484,7 +485,7 @@ class ArchiveImport:
                 select(Party.record_id, Party.id_number, Record.registration_date)
                 .join(Record, Record.id == Party.record_id)
                 .where(Party.id_number.in_(numbers[i:i + 500]), Record.kind == "marriage",
-                       Record.status == "registered")
+                       Record.status == MarriageState.REGISTERED)
             ):
                 by_record[rid].add(number)
                 dates[rid] = date

@@ -24,6 +24,7 @@ from registry_app.certificates.form_pdf import render_forms
 from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.parties import PRIOR_STATUSES
 from registry_app.domain.roles import Permission, can
+from registry_app.domain.states import CertificateState
 from registry_app.errors import (
     AuthenticationFailed,
     NotFound,
@@ -90,7 +91,7 @@ class CertificatePrinting:
         rec = s.get(Record, record_id) if valid_record_id(record_id) else None
         if rec is None:
             raise NotFound(f"记录不存在：{record_id}", code="RECORD_NOT_FOUND")
-        cert = s.execute(select(Certificate).where(Certificate.record_id == record_id, Certificate.status == "issued")
+        cert = s.execute(select(Certificate).where(Certificate.record_id == record_id, Certificate.status == CertificateState.ISSUED)
                          .order_by(Certificate.id.desc())).scalars().first()
         if cert is None:
             raise RegistryError("该记录没有有效的证书", code="NO_VALID_CERTIFICATE")
@@ -238,9 +239,9 @@ class CertificatePrinting:
 
             def revoked(number: str) -> str | None:
                 cert = s.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
-                if cert is None or cert.status == "issued":
+                if cert is None or cert.status == CertificateState.ISSUED:
                     return None
-                return f"本机关记录显示该证书已失效（{cert.void_reason or cert.status}）"
+                return f"本机关记录显示该证书已失效（{cert.void_reason or CertificateState.label(cert.status)}）"
 
             result = verify_payload(payload or "", keys, revoked)
         out = {"valid": result.valid, "reason_code": result.reason_code, "reason": result.reason}

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 from registry_app.domain.field_rules import normalise_id, structure_issues, text_issues, valid_record_id
 from registry_app.domain.parties import person_issues
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import CorrectionState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.people import initials, party_to_input
+from registry_app.services.transitions import move
 from registry_app.storage.models import Certificate, Correction, Party, Record, RecordEvent
 
 PARTY_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "nationality", "ethnicity", "occupation",
@@ -34,7 +36,6 @@ DATA_FIELDS = {"remarks": 500, "office_name": 64}
 BACK_ENTERED_FIELDS = ("registration_date", "certificate_no", "archive_no")
 ARCHIVE_NO_LIMIT = 64
 EARLIEST_DATE = dt.date(1949, 10, 1)
-STATUS_ZH = {"proposed": "待审批", "approved": "已批准", "rejected": "已驳回"}
 
 _PARTY_PATH = re.compile(r"^parties\.(\d{1,2})\.([a-z_]+)$")
 _DATA_PATH = re.compile(r"^data\.([a-z_]+)$")
@@ -60,7 +61,7 @@ class CorrectionView:
 
     @classmethod
     def of(cls, c: Correction) -> "CorrectionView":
-        return cls(c.id, c.record_id, c.status, STATUS_ZH.get(c.status, c.status), list(c.changes), c.reason,
+        return cls(c.id, c.record_id, c.status, CorrectionState.label(c.status), list(c.changes), c.reason,
                    c.evidence or "", c.proposed_by, c.proposed_at.isoformat(), c.decided_by,
                    c.decided_at.isoformat() if c.decided_at else None, c.decision_note or "")
 
@@ -287,7 +288,7 @@ class Corrections:
             if issues:
                 raise Refused(issues)
             c = Correction(record_id=rec.id, changes=normalised, reason=reason.strip(), evidence=(evidence or "").strip(),
-                           status="proposed", proposed_by=user.username, proposed_at=self.ctx.clock.now())
+                           status=CorrectionState.PROPOSED, proposed_by=user.username, proposed_at=self.ctx.clock.now())
             s.add(c)
             s.flush()
             audit.record(self.ctx, s, "correction.proposed", "correction", c.id,
@@ -307,9 +308,8 @@ class Corrections:
             if issues:
                 raise Refused(issues)
             self._apply(rec, c.changes)
-            c.status = "approved"
+            move(self.ctx, s, c, CorrectionState.APPROVED)  # stamps decided_at; audited below
             c.decided_by = user.username
-            c.decided_at = self.ctx.clock.now()
             c.decision_note = (note or "").strip()
             s.flush()
             audit.record(self.ctx, s, "correction.approved", "correction", c.id,
@@ -328,9 +328,8 @@ class Corrections:
             raise Refused([Issue("NOTE_REQUIRED", "驳回须说明理由", "note")])
         with self.ctx.db.write() as s:
             c = self._open(s, correction_id, user.username)
-            c.status = "rejected"
+            move(self.ctx, s, c, CorrectionState.REJECTED)  # stamps decided_at; audited below
             c.decided_by = user.username
-            c.decided_at = self.ctx.clock.now()
             c.decision_note = note.strip()
             s.flush()
             audit.record(self.ctx, s, "correction.rejected", "correction", c.id, {"record_id": c.record_id},
@@ -350,7 +349,7 @@ class Corrections:
         """The supervisor's list of proposals waiting for a decision."""
         self.ctx.require(Permission.APPROVE_CORRECTION)
         with self.ctx.db.read() as s:
-            rows = s.execute(select(Correction).where(Correction.status == "proposed")
+            rows = s.execute(select(Correction).where(Correction.status == CorrectionState.PROPOSED)
                              .order_by(Correction.id)).scalars().all()
             return [CorrectionView.of(c) for c in rows]
 
@@ -367,8 +366,8 @@ class Corrections:
         c = s.get(Correction, correction_id)
         if c is None:
             raise NotFound(f"更正申请不存在：{correction_id}", code="CORRECTION_NOT_FOUND")
-        if c.status != "proposed":
-            raise InvalidState(f"该更正申请已{STATUS_ZH.get(c.status, c.status)}", code="CORRECTION_DECIDED")
+        if c.status != CorrectionState.PROPOSED:
+            raise InvalidState(f"该更正申请{CorrectionState.label(c.status)}", code="CORRECTION_DECIDED")
         if c.proposed_by == username:
             raise Refused([Issue("SELF_APPROVAL", "不能审批本人提出的更正", "decided_by")])
         return c

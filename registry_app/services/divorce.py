@@ -20,6 +20,7 @@ from registry_app.domain.field_rules import (record_id_issue, structure_issues, 
                                              valid_record_id)
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import CertificateState, DivorcePhase, DivorceState, MarriageState, divorce_phase_zh
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit
 from registry_app.services.calendar import calendar_in_force
@@ -29,12 +30,11 @@ from registry_app.services.numbering import allocate
 from registry_app.services.people import party_row, party_to_input
 from registry_app.services.settings import load_settings
 from registry_app.services.stock import use_blank
+from registry_app.services.transitions import move
 from registry_app.storage.models import Certificate, Party, Record
 
 REGISTERED_IN = {"mainland": "内地婚姻登记机关", "mission": "中国驻外使（领）馆"}
 CERT_STATES = ("present", "lost_declared", "lost_declared_with_archive_copy")
-STATUS_ZH = {"cooling_off": "冷静期", "window_open": "待领证", "withdrawn": "已撤回", "expired": "视为撤回",
-             "issued": "已发证"}
 VOID_REMARK = "双方离婚，证件失效"
 
 
@@ -143,7 +143,7 @@ class DivorceService:
                          {"hits": len(records)})
             if not records:
                 return None
-            rec = next((r for r in records if r.status == "registered"), records[0])
+            rec = next((r for r in records if r.status == MarriageState.REGISTERED), records[0])
             return MarriageMatch(rec.id, rec.status,
                                  rec.registration_date.isoformat() if rec.registration_date else None,
                                  rec.certificate_no, [p.name for p in rec.parties])
@@ -176,9 +176,9 @@ class DivorceService:
                 ids = {p.id_number for p in marriage.parties if p.id_number}
                 if ids and ids != {app.party1.id_number, app.party2.id_number}:
                     issues.append(_issue("PARTIES_NOT_MATCH_MARRIAGE", "申请人与结婚登记记录的当事人不一致", "marriage.record_id"))
-                if marriage.status == "divorce_pending":
+                if marriage.status == MarriageState.DIVORCE_PENDING:
                     issues.append(_issue("DIVORCE_ALREADY_PENDING", "该婚姻已有离婚申请在办理中", "marriage.record_id"))
-                elif marriage.status != "registered":
+                elif marriage.status != MarriageState.REGISTERED:
                     issues.append(_issue("MARRIAGE_NOT_LIVE", "该婚姻已解除或被宣告无效、撤销", "marriage.record_id"))
         elif app.marriage_elsewhere:
             where = app.marriage_elsewhere.get("registered_in")
@@ -203,7 +203,7 @@ class DivorceService:
             deadlines = divorce_deadlines(today, calendar_in_force(s))  # MissingSchedule names the year
             settings = load_settings(s)
             now = self.ctx.clock.now()
-            rec = Record(uid=str(uuid.uuid4()), kind="divorce", status="cooling_off", office_code=settings.office_code,
+            rec = Record(uid=str(uuid.uuid4()), kind="divorce", status=DivorceState.COOLING_OFF, office_code=settings.office_code,
                          application_date=today, created_by=user.username, created_at=now, updated_at=now,
                          linked_record_id=marriage.id if marriage else None,
                          data={"deadlines": deadlines.to_dict(), "agreement": app.agreement,
@@ -212,8 +212,7 @@ class DivorceService:
             rec.parties.append(party_row(app.party2, 2, "party2"))
             s.add(rec)
             if marriage:
-                marriage.status = "divorce_pending"
-                marriage.updated_at = now
+                move(self.ctx, s, marriage, MarriageState.DIVORCE_PENDING)
             s.flush()
             audit.record(self.ctx, s, "divorce.applied", "record", rec.id, deadlines.to_dict())
             append_event(self.ctx, s, "divorce.applied", rec.id,
@@ -229,16 +228,16 @@ class DivorceService:
         return rec
 
     def phase(self, rec: Record) -> str:
-        if rec.status != "cooling_off":
+        if rec.status != DivorceState.COOLING_OFF:
             return rec.status
         return DivorceDeadlines.from_dict(rec.data["deadlines"]).phase_on(self.ctx.clock.today())
 
-    def _release_marriage(self, s: Session, rec: Record, status: str = "registered") -> Record | None:
+    def _release_marriage(self, s: Session, rec: Record,
+                          status: MarriageState = MarriageState.REGISTERED) -> Record | None:
         if rec.linked_record_id:
             m = s.get(Record, rec.linked_record_id)
-            if m is not None and m.status == "divorce_pending":
-                m.status = status
-                m.updated_at = self.ctx.clock.now()
+            if m is not None and m.status == MarriageState.DIVORCE_PENDING:
+                move(self.ctx, s, m, status)
             return m
         return None
 
@@ -249,15 +248,14 @@ class DivorceService:
         with self.ctx.db.write() as s:
             rec = self._get(s, app_id)
             phase = self.phase(rec)
-            if phase != "cooling_off":
-                raise InvalidState(f"只能在离婚冷静期内撤回（当前：{STATUS_ZH.get(phase, phase)}）", code="NOT_IN_COOLING_OFF")
+            if phase != DivorcePhase.COOLING_OFF:
+                raise InvalidState(f"只能在离婚冷静期内撤回（当前：{divorce_phase_zh(phase)}）", code="NOT_IN_COOLING_OFF")
             bad = text_issues(note, "note") if isinstance(note, str) else [type_issue("note", "文字")]
             if bad:
                 raise Refused(bad)
             if slip_lost and not note.strip():
                 raise Refused([_issue("WRITTEN_NOTE_REQUIRED", "受理回执单遗失的，须提交书面说明", "note")])
-            rec.status = "withdrawn"
-            rec.updated_at = self.ctx.clock.now()
+            move(self.ctx, s, rec, DivorceState.WITHDRAWN)  # audited below
             rec.data = {**rec.data, "withdrawn": {"by_party": party, "on": self.ctx.clock.today().isoformat(),
                                                   "slip_lost": slip_lost, "note": note}}
             self._release_marriage(s, rec)
@@ -273,10 +271,10 @@ class DivorceService:
             rec = self._get(s, app_id)
             phase = self.phase(rec)
             d = DivorceDeadlines.from_dict(rec.data["deadlines"])
-            if phase == "cooling_off":
+            if phase == DivorcePhase.COOLING_OFF:
                 raise InvalidState(f"冷静期未届满，{d.window_opens:%Y年%m月%d日}起方可领证", code="WINDOW_NOT_OPEN")
-            if phase != "window_open":
-                raise InvalidState(f"申请已{STATUS_ZH.get(phase, phase)}，不能发证", code="WINDOW_CLOSED")
+            if phase != DivorcePhase.WINDOW_OPEN:
+                raise InvalidState(f"申请已{divorce_phase_zh(phase)}，不能发证", code="WINDOW_CLOSED")
             issues = []
             if not both_present:
                 issues.append(_issue("BOTH_MUST_APPEAR", "双方须共同到场申请发给离婚证", "both_present"))
@@ -294,26 +292,25 @@ class DivorceService:
             settings = load_settings(s)
             today = self.ctx.clock.today()
             number = allocate(s, "L", settings.number_scope, today.year)
-            cert = Certificate(number=number, cert_type="L", record_id=rec.id, issued_on=today, status="issued",
+            cert = Certificate(number=number, cert_type="L", record_id=rec.id, issued_on=today, status=CertificateState.ISSUED,
                                data={"blank_serials": list(blank_serials or [])})
             s.add(cert)
             s.flush()
             for serial in blank_serials or []:
                 use_blank(self.ctx, s, serial, "divorce", cert)
             cert.blank_serial = (blank_serials or [None])[0]
-            marriage = self._release_marriage(s, rec, "dissolved")
+            marriage = self._release_marriage(s, rec, MarriageState.DISSOLVED)
             voided = []
             if marriage is not None:
-                marriage.status = "dissolved"
+                move(self.ctx, s, marriage, MarriageState.DISSOLVED)  # also when the link was not pending
                 for mc in s.execute(select(Certificate).where(Certificate.record_id == marriage.id,
-                                                              Certificate.status == "issued")).scalars():
-                    mc.status = "void"
+                                                              Certificate.status == CertificateState.ISSUED)).scalars():
+                    move(self.ctx, s, mc, CertificateState.ENDED_BY_DIVORCE)
                     mc.void_reason = VOID_REMARK
                     voided.append(mc.number)
-            rec.status = "issued"
+            move(self.ctx, s, rec, DivorceState.ISSUED)  # the operation's entry below lists all three moves
             rec.registration_date = today
             rec.certificate_no = number
-            rec.updated_at = self.ctx.clock.now()
             rec.data = {**rec.data, "questioning": questioning, "signed": True, "marriage_certificates_voided": voided,
                         "void_remark": VOID_REMARK}
             audit.record(self.ctx, s, "divorce.issued", "record", rec.id, {"certificate_no": number, "voided": voided})
@@ -322,7 +319,7 @@ class DivorceService:
                           "registration_date": today.isoformat(), "marriage_uid": marriage.uid if marriage else None,
                           "voided_marriage_certificates": voided, "blank_serials": list(blank_serials or []),
                           "parties": _parties_payload(rec)})
-            return {"application_id": rec.id, "status": "issued", "certificate_no": number,
+            return {"application_id": rec.id, "status": rec.status, "certificate_no": number,
                     "voided_marriage_certificates": voided}
 
     def expire_overdue(self) -> list[int]:
@@ -331,10 +328,9 @@ class DivorceService:
         today = self.ctx.clock.today()
         expired = []
         with self.ctx.db.write() as s:
-            for rec in s.execute(select(Record).where(Record.kind == "divorce", Record.status == "cooling_off")).scalars():
-                if DivorceDeadlines.from_dict(rec.data["deadlines"]).phase_on(today) == "expired":
-                    rec.status = "expired"
-                    rec.updated_at = self.ctx.clock.now()
+            for rec in s.execute(select(Record).where(Record.kind == "divorce", Record.status == DivorceState.COOLING_OFF)).scalars():
+                if DivorceDeadlines.from_dict(rec.data["deadlines"]).phase_on(today) == DivorcePhase.EXPIRED:
+                    move(self.ctx, s, rec, DivorceState.EXPIRED)
                     self._release_marriage(s, rec)
                     audit.record(self.ctx, s, "divorce.expired", "record", rec.id, {"collect_by": rec.data["deadlines"]["collect_by"]},
                                  username="system", role="system")
@@ -348,14 +344,14 @@ class DivorceService:
         today = self.ctx.clock.today()
         out = []
         with self.ctx.db.read() as s:
-            q = select(Record).where(Record.kind == "divorce", Record.status == "cooling_off")
+            q = select(Record).where(Record.kind == "divorce", Record.status == DivorceState.COOLING_OFF)
             if only_mine:
                 q = q.where(Record.created_by == user.username)
             for rec in s.execute(q.order_by(Record.application_date)).scalars():
                 d = DivorceDeadlines.from_dict(rec.data["deadlines"])
                 phase = d.phase_on(today)
-                target = d.cooling_off_ends if phase == "cooling_off" else d.collect_by
-                out.append({"application_id": rec.id, "phase": phase, "phase_zh": STATUS_ZH.get(phase, phase),
+                target = d.cooling_off_ends if phase == DivorcePhase.COOLING_OFF else d.collect_by
+                out.append({"application_id": rec.id, "phase": phase, "phase_zh": divorce_phase_zh(phase),
                             "days_left": (target - today).days, **d.to_dict(),
                             "parties": [p.name for p in rec.parties]})
         return out

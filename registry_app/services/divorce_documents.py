@@ -17,6 +17,7 @@ from registry_app.certificates import PartyView, forms, render_form
 from registry_app.domain.deadlines import DivorceDeadlines
 from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import DivorceState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit
 from registry_app.services.context import AppContext
@@ -75,7 +76,7 @@ class DivorceDocuments:
         with self.ctx.db.write() as s:
             rec = self._application(s, app_id)
             withdrawn = (rec.data or {}).get("withdrawn")
-            if rec.status != "withdrawn" or not withdrawn:
+            if rec.status != DivorceState.WITHDRAWN or not withdrawn:
                 raise InvalidState("该离婚申请未撤回，不能出具撤回确认单", code="NOT_WITHDRAWN")
             parties = list(rec.parties[:2])
             by = int(withdrawn["by_party"])

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry_app.domain.states import SyncState
 from registry_app.services.audit import lock_chain
 from registry_app.services.context import AppContext
 from registry_app.storage.models import RecordEvent
@@ -26,8 +27,6 @@ EVENT_TYPE_ZH = {
     "certificate.voided": "作废证书", "blank.spoiled": "空白证书作废", "marriage.annotated": "婚姻登记备注",
     "record.corrected": "档案更正", "office.key_published": "公布签名密钥",
 }
-SYNC_STATUS_ZH = {"pending": "待上报", "exported": "已上报", "accepted": "省级已接收", "rejected": "被退回",
-                  "conflict": "有冲突"}
 
 
 def append_event(ctx: AppContext, session: Session, event_type: str, record_id: int | None, data: dict) -> RecordEvent:
@@ -39,7 +38,7 @@ def append_event(ctx: AppContext, session: Session, event_type: str, record_id: 
     ev = RecordEvent(
         seq=last + 1, event_id=str(uuid.uuid4()), event_type=event_type, record_id=record_id,
         business_date=now.date(), occurred_at=now.isoformat(timespec="seconds"),
-        actor=ctx.user.username if ctx.user else "system", data=data, sync_status="pending",
+        actor=ctx.user.username if ctx.user else "system", data=data, sync_status=SyncState.PENDING,
     )
     session.add(ev)
     session.flush()

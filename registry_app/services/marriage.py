@@ -19,6 +19,7 @@ from registry_app.domain.field_rules import (read_text, record_id_issue, structu
 from registry_app.domain.marriage_rules import MarriageDeclarations, eligibility_issues
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import CertificateState, MarriageState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit, documents
 from registry_app.services.context import AppContext
@@ -27,14 +28,12 @@ from registry_app.services.numbering import allocate
 from registry_app.services.people import party_row, party_to_input, standing
 from registry_app.services.settings import load_settings
 from registry_app.services.stock import use_blank
+from registry_app.services.transitions import move
 from registry_app.services.results import RegistrationResult
 from registry_app.storage.models import Certificate, Record, User
 
 VARIANTS = {"ordinary": "结婚登记", "remarriage": "复婚登记", "supplementary": "补办结婚登记"}
-STATUS_ZH = {"accepted": "已受理", "reviewed": "已审查", "registered": "已登记", "cancelled": "已取消",
-             "dissolved": "已离婚", "divorce_pending": "离婚申请中", "invalidated": "婚姻无效（法院判决）",
-             "revoked": "婚姻被撤销"}
-OPEN_STATES = ("accepted", "reviewed")
+OPEN_STATES = (MarriageState.ACCEPTED, MarriageState.REVIEWED)
 
 
 @dataclass
@@ -140,7 +139,7 @@ class MarriageService:
         elif case.variant == "remarriage" and case.previous_record_id is not None:
             prev = s.get(Record, case.previous_record_id)
             ids = {case.party1.id_number, case.party2.id_number}
-            if prev is None or prev.kind != "marriage" or prev.status != "dissolved" or \
+            if prev is None or prev.kind != "marriage" or prev.status != MarriageState.DISSOLVED or \
                     {p.id_number for p in prev.parties} != ids:
                 issues.append(Issue("REMARRIAGE_LINK_MISMATCH", "所指原婚姻记录不存在、未解除，或当事人不是同一对", "previous_record_id"))
         if case.witness and not s.execute(select(User.id).where(User.username == case.witness)).first():
@@ -162,7 +161,7 @@ class MarriageService:
         settings = load_settings(s)
         now = self.ctx.clock.now()
         rec = Record(
-            uid=str(uuid.uuid4()), kind="marriage", status="accepted", office_code=settings.office_code,
+            uid=str(uuid.uuid4()), kind="marriage", status=MarriageState.ACCEPTED, office_code=settings.office_code,
             application_date=now.date(), created_by=user.username, created_at=now, updated_at=now,
             data={"variant": case.variant, "declarations": case.declarations.__dict__,
                   "union_began": case.union_began.isoformat() if case.union_began else None,
@@ -179,8 +178,8 @@ class MarriageService:
     def _review(self, s: Session, rec: Record, signed: bool, witness: str | None, photo: bytes | None,
                 photo_name: str) -> None:
         user = self.ctx.require(Permission.REGISTER)
-        if rec.status != "accepted":
-            raise InvalidState(f"当前状态为“{STATUS_ZH.get(rec.status, rec.status)}”，不能审查", code="MARRIAGE_NOT_ACCEPTED")
+        if rec.status != MarriageState.ACCEPTED:
+            raise InvalidState(f"当前状态为“{MarriageState.label(rec.status)}”，不能审查", code="MARRIAGE_NOT_ACCEPTED")
         issues = []
         if not signed:
             issues.append(Issue("DECLARATIONS_NOT_SIGNED", "双方须在登记员面前签署《申请结婚登记声明书》", "declarations.signed"))
@@ -193,15 +192,13 @@ class MarriageService:
             doc = documents.attach(s, rec.id, "joint_photo", photo_name, photo, user.username, self.ctx.clock.now())
             data["photo_document_id"] = doc.id
         rec.data = data
-        rec.status = "reviewed"
-        rec.updated_at = self.ctx.clock.now()
-        audit.record(self.ctx, s, "marriage.reviewed", "record", rec.id, {"witness": data["witness"],
-                                                                           "photo": bool(photo)})
+        move(self.ctx, s, rec, MarriageState.REVIEWED, action="marriage.reviewed",
+             detail={"witness": data["witness"], "photo": bool(photo)})
 
     def _register(self, s: Session, rec: Record, blank_serial: str | None) -> RegistrationResult:
         self.ctx.require(Permission.REGISTER)
-        if rec.status != "reviewed":
-            raise InvalidState(f"当前状态为“{STATUS_ZH.get(rec.status, rec.status)}”，须先完成审查", code="MARRIAGE_NOT_REVIEWED")
+        if rec.status != MarriageState.REVIEWED:
+            raise InvalidState(f"当前状态为“{MarriageState.label(rec.status)}”，须先完成审查", code="MARRIAGE_NOT_REVIEWED")
         # Re-check at the moment of registration: records may have changed since acceptance.
         case = self._case_of(rec)
         issues = self._issues(s, case, exclude=rec.id)
@@ -211,15 +208,14 @@ class MarriageService:
         today = self.ctx.clock.today()
         number = allocate(s, "J", settings.number_scope, today.year)
         cert = Certificate(number=number, cert_type="J", record_id=rec.id, issued_on=today,
-                           blank_serial=blank_serial, status="issued")
+                           blank_serial=blank_serial, status=CertificateState.ISSUED)
         s.add(cert)
         s.flush()
         if blank_serial:
             use_blank(self.ctx, s, blank_serial, "marriage", cert)
-        rec.status = "registered"
+        move(self.ctx, s, rec, MarriageState.REGISTERED)  # audited below, with the certificate
         rec.registration_date = today
         rec.certificate_no = number
-        rec.updated_at = self.ctx.clock.now()
         if rec.linked_record_id:
             rec.data = {**rec.data, "remarriage_of": rec.linked_record_id}
         audit.record(self.ctx, s, "marriage.registered", "record", rec.id, {"certificate_no": number,
@@ -261,9 +257,7 @@ class MarriageService:
             rec = self._get(s, record_id)
             if rec.status not in OPEN_STATES:
                 raise InvalidState("只能取消尚未登记的申请", code="MARRIAGE_NOT_OPEN")
-            rec.status = "cancelled"
-            rec.updated_at = self.ctx.clock.now()
-            audit.record(self.ctx, s, "marriage.cancelled", "record", rec.id, reason=reason)
+            move(self.ctx, s, rec, MarriageState.CANCELLED, action="marriage.cancelled", reason=reason)
 
     def view(self, record_id: int) -> MarriageView:
         """Open a record: audited as a view of personal data."""
@@ -271,7 +265,7 @@ class MarriageService:
         with self.ctx.db.write() as s:
             rec = self._get(s, record_id)
             audit.record(self.ctx, s, "record.view", "record", rec.id)
-            return MarriageView(rec.id, rec.status, STATUS_ZH.get(rec.status, rec.status), rec.data.get("variant", ""),
+            return MarriageView(rec.id, rec.status, MarriageState.label(rec.status), rec.data.get("variant", ""),
                                 rec.registration_date.isoformat() if rec.registration_date else None,
                                 rec.certificate_no, [party_to_input(p).to_dict() for p in rec.parties], dict(rec.data))
 

@@ -28,6 +28,7 @@ from registry_app.certificates.views import PartyView
 from registry_app.domain.field_rules import normalise_id, structure_issues, text_issues, type_issue, valid_record_id
 from registry_app.domain.ids import IdType, InvalidIdNumber, parse_resident_id, validate_document
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import BlankState, CertificateState, DivorceState, MarriageState, record_status_zh
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit
 from registry_app.services.context import AppContext
@@ -36,19 +37,20 @@ from registry_app.services.numbering import allocate
 from registry_app.services.people import standing
 from registry_app.services.settings import load_settings
 from registry_app.services.stock import use_blank
+from registry_app.services.transitions import move
 from registry_app.storage.models import BlankCertificate, Certificate, Party, Record
 
 REISSUE_REASONS = {"lost": "遗失", "damaged": "损毁", "inconsistent": "证件记载与身份证件不一致"}
 # What may be reissued: record kind -> (status in force, reissue type, booklet type, certificate name)
 _REISSUABLE = {
-    "marriage": ("registered", "BJ", "marriage", "结婚证"),
-    "divorce": ("issued", "BL", "divorce", "离婚证"),
+    "marriage": (MarriageState.REGISTERED, "BJ", "marriage", "结婚证"),
+    "divorce": (DivorceState.ISSUED, "BL", "divorce", "离婚证"),
 }
 # certificate types per record kind (the original and its reissue)
 _TYPES_OF_KIND = {"marriage": ("J", "BJ"), "divorce": ("L", "BL")}
 _BOOKLET_OF_TYPE = {"J": "marriage", "BJ": "marriage", "L": "divorce", "BL": "divorce"}
 # A court decides; the office annotates (CC 1051-1053; registry_app/domain/RULES.md).
-EFFECTS = {"invalid": ("invalidated", "婚姻无效"), "revoked": ("revoked", "婚姻被撤销")}
+EFFECTS = {"invalid": (MarriageState.INVALIDATED, "婚姻无效"), "revoked": (MarriageState.REVOKED, "婚姻被撤销")}
 GROUNDS = {
     "bigamy": ("invalid", "重婚（民法典第1051条）"),
     "prohibited_kinship": ("invalid", "有禁止结婚的亲属关系（民法典第1051条）"),
@@ -56,15 +58,12 @@ GROUNDS = {
     "coercion": ("revoked", "因胁迫结婚（民法典第1052条）"),
     "illness_not_disclosed": ("revoked", "一方婚前未如实告知重大疾病（民法典第1053条）"),
 }
-ANNOTATABLE = ("registered", "dissolved", "invalidated", "revoked")
-STATUS_ZH = {"registered": "已登记", "divorce_pending": "离婚申请中", "dissolved": "已离婚",
-             "invalidated": "婚姻无效（法院判决）", "revoked": "婚姻被撤销（法院判决）", "accepted": "已受理",
-             "reviewed": "已审查", "cancelled": "已取消", "issued": "已发证", "cooling_off": "离婚冷静期",
-             "withdrawn": "已撤回", "expired": "视为撤回"}
+M = MarriageState
+ANNOTATABLE = (M.REGISTERED, M.DISSOLVED, M.INVALIDATED, M.REVOKED)
 PROVINCE_ZH = {"married": "有配偶", "divorced": "离婚", "widowed": "丧偶"}
 PROOF_OFFER = "可申请出具婚姻登记记录证明"
 # marriage statuses that are an archive fact worth listing on the record proof
-_PROOF_MARRIAGE_STATUSES = ("registered", "divorce_pending", "dissolved", "invalidated", "revoked")
+_PROOF_MARRIAGE_STATUSES = (M.REGISTERED, M.DIVORCE_PENDING, M.DISSOLVED, M.INVALIDATED, M.REVOKED)
 _VARIANT_ZH = {"ordinary": "结婚登记", "remarriage": "复婚登记", "supplementary": "补办结婚登记"}
 
 
@@ -249,7 +248,7 @@ class ReissueResult:
     cert_type: str
     replaced: list[str]
     blank_serials: list[str]
-    status: str = "issued"
+    status: str = CertificateState.ISSUED.value
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -294,7 +293,7 @@ class MarriageArchive:
     @staticmethod
     def _issued(s: Session, rec: Record) -> list[Certificate]:
         return list(s.execute(select(Certificate).where(
-            Certificate.record_id == rec.id, Certificate.status == "issued",
+            Certificate.record_id == rec.id, Certificate.status == CertificateState.ISSUED,
             Certificate.cert_type.in_(_TYPES_OF_KIND[rec.kind])).order_by(Certificate.id)).scalars())
 
     # --- reissue ----------------------------------------------------------------------------------
@@ -303,7 +302,7 @@ class MarriageArchive:
         in_force, _, _, name = _REISSUABLE[rec.kind]
         if rec.status != in_force:
             return [_issue("REISSUE_STATUS_CHANGED",
-                           f"该记录的状态为“{STATUS_ZH.get(rec.status, rec.status)}”，婚姻状况已发生变化，"
+                           f"该记录的状态为“{record_status_zh(rec.kind, rec.status)}”，婚姻状况已发生变化，"
                            f"不能补领{name}；{PROOF_OFFER}", "record")]
         out: list[Issue] = []
         seen: set[str] = set()
@@ -327,9 +326,9 @@ class MarriageArchive:
                                   f"parties.{p.position}"))
         if rec.kind == "divorce" and rec.linked_record_id:
             marriage = s.get(Record, rec.linked_record_id)
-            if marriage is not None and marriage.status in ("invalidated", "revoked"):
+            if marriage is not None and marriage.status in (M.INVALIDATED, M.REVOKED):
                 out.append(_issue("REISSUE_STATUS_CHANGED",
-                                  f"所解除的婚姻已经法院判决{EFFECTS['invalid' if marriage.status == 'invalidated' else 'revoked'][1]}，"
+                                  f"所解除的婚姻已经法院判决{EFFECTS['invalid' if marriage.status == M.INVALIDATED else 'revoked'][1]}，"
                                   f"不能补领离婚证；{PROOF_OFFER}", "record"))
         return out
 
@@ -343,7 +342,7 @@ class MarriageArchive:
             .join(Party, Party.record_id == Record.id)
             .where(Party.id_number == id_number, Record.id != rec.id,
                    or_(and_(Record.kind == "marriage", Record.status.in_(_PROOF_MARRIAGE_STATUSES)),
-                       and_(Record.kind == "divorce", Record.status == "issued")),
+                       and_(Record.kind == "divorce", Record.status == DivorceState.ISSUED)),
                    or_(Record.registration_date > rec.registration_date,
                        and_(Record.registration_date == rec.registration_date, Record.id > rec.id)))
             .order_by(Record.registration_date)
@@ -360,9 +359,9 @@ class MarriageArchive:
         with self.ctx.db.write() as s:
             rec = self._record_by_ref(s, ref)
             _, cert_type, booklet, _ = _REISSUABLE[rec.kind]
-            if (rec.kind == "marriage" and rec.status in ("accepted", "reviewed", "cancelled")) or \
-                    (rec.kind == "divorce" and rec.status != "issued"):
-                raise InvalidState(f"该申请尚未登记发证（{STATUS_ZH.get(rec.status, rec.status)}），没有可补领的证书",
+            if (rec.kind == "marriage" and rec.status in (M.ACCEPTED, M.REVIEWED, M.CANCELLED)) or \
+                    (rec.kind == "divorce" and rec.status != DivorceState.ISSUED):
+                raise InvalidState(f"该申请尚未登记发证（{record_status_zh(rec.kind, rec.status)}），没有可补领的证书",
                                    code="RECORD_NOT_REGISTERED")
             changed = self.status_changes(s, rec)
             if changed:
@@ -372,14 +371,14 @@ class MarriageArchive:
             previous = self._issued(s, rec)
             replaced = [c.number for c in previous]
             for old in previous:
-                old.status = "replaced"
+                move(self.ctx, s, old, CertificateState.REPLACED)
                 old.void_reason = f"因{REISSUE_REASONS[req.reason]}已补发{number}，原证失效"
                 old.data = {**(old.data or {}), "replaced_by": number, "replaced_on": today.isoformat()}
             entry = {"certificate_no": number, "date": today.isoformat(), "by": user.username,
                      "replaced": replaced, **req.to_dict()}
             cert = Certificate(number=number, cert_type=cert_type, record_id=rec.id,
                                holder_position=req.applicants[0] if len(req.applicants) == 1 else None,
-                               issued_on=today, status="issued",
+                               issued_on=today, status=CertificateState.ISSUED,
                                data={"reissue": entry, "blank_serials": list(req.blank_serials)})
             s.add(cert)
             s.flush()
@@ -417,7 +416,7 @@ class MarriageArchive:
             matches = list(s.execute(
                 select(Party, Record).join(Record, Party.record_id == Record.id)
                 .where(cond, or_(and_(Record.kind == "marriage", Record.status.in_(_PROOF_MARRIAGE_STATUSES)),
-                                 and_(Record.kind == "divorce", Record.status == "issued")))
+                                 and_(Record.kind == "divorce", Record.status == DivorceState.ISSUED)))
             ).all())
             entries: list[tuple[dt.date | None, int, MarriageRecordEntry]] = []
             record_ids: list[int] = []
@@ -433,7 +432,7 @@ class MarriageArchive:
                     rec.certificate_no or "", office)))
                 for cert in s.execute(select(Certificate).where(
                         Certificate.record_id == rec.id, Certificate.cert_type.in_(("BJ", "BL")),
-                        Certificate.status != "voided").order_by(Certificate.id)).scalars():
+                        Certificate.status != CertificateState.VOIDED).order_by(Certificate.id)).scalars():
                     entries.append((cert.issued_on, 1, MarriageRecordEntry(
                         "补发结婚证" if cert.cert_type == "BJ" else "补发离婚证", cert.issued_on,
                         other.name if other else "", (other.id_number or "") if other else "", cert.number, office)))
@@ -498,9 +497,9 @@ class MarriageArchive:
         text = _VARIANT_ZH.get((rec.data or {}).get("variant") or "ordinary", "结婚登记")
         if rec.back_entered:
             text += "（历史档案）"
-        if rec.status == "invalidated":
+        if rec.status == M.INVALIDATED:
             text += "（经法院判决无效）"
-        elif rec.status == "revoked":
+        elif rec.status == M.REVOKED:
             text += "（经法院判决撤销）"
         return text
 
@@ -515,11 +514,11 @@ class MarriageArchive:
             if rec.kind != "marriage":
                 raise Refused([_issue("ANNOTATION_KIND_UNSUPPORTED", "法院宣告婚姻无效或撤销婚姻的判决只能备注在结婚登记记录上",
                                       "record")])
-            if rec.status == "divorce_pending":
+            if rec.status == M.DIVORCE_PENDING:
                 raise InvalidState("该婚姻有离婚申请正在办理中，须先终止离婚申请再备注法院判决",
                                    code="ANNOTATION_DIVORCE_PENDING")
             if rec.status not in ANNOTATABLE:
-                raise InvalidState(f"该结婚申请尚未登记（{STATUS_ZH.get(rec.status, rec.status)}），不能备注法院判决",
+                raise InvalidState(f"该结婚申请尚未登记（{record_status_zh(rec.kind, rec.status)}），不能备注法院判决",
                                    code="RECORD_NOT_REGISTERED")
             annotations = list((rec.data or {}).get("annotations", []))
             issues = []
@@ -533,7 +532,7 @@ class MarriageArchive:
             invalidated = []
             reason = f"{j.court}（{j.case_number}）判决{EFFECTS[j.effect][1]}"
             for cert in self._issued(s, rec):
-                cert.status = "invalidated"
+                move(self.ctx, s, cert, CertificateState.INVALIDATED)
                 cert.void_reason = reason
                 cert.voided_by = user.username
                 invalidated.append(cert.number)
@@ -545,8 +544,7 @@ class MarriageArchive:
                     "annotated_on": today.isoformat()}
             rec.data = {**(rec.data or {}), "annotations": [*annotations, note]}
             previous = rec.status
-            rec.status = new_status
-            rec.updated_at = self.ctx.clock.now()
+            move(self.ctx, s, rec, new_status)  # audited below with the judgment
             audit.record(self.ctx, s, "marriage.annotated", "record", rec.id,
                          {"case_number": j.case_number, "court": j.court, "effect": j.effect,
                           "archive_number": j.archive_number, "previous_status": previous,
@@ -581,23 +579,23 @@ class MarriageArchive:
                 raise NotFound(f"证书字号不存在：{number}", code="CERTIFICATE_NOT_FOUND")
             if cert.cert_type not in _BOOKLET_OF_TYPE:
                 raise Refused([_issue("CERTIFICATE_TYPE_UNSUPPORTED", "此处只作废结婚证、离婚证及其补发证", "certificate_no")])
-            if cert.status != "issued":
-                raise InvalidState(f"证书{number}已失效（{cert.void_reason or cert.status}），不能再作废",
+            if cert.status != CertificateState.ISSUED:
+                raise InvalidState(f"证书{number}已失效（{cert.void_reason or CertificateState.label(cert.status)}），不能再作废",
                                    code="CERTIFICATE_NOT_ISSUED")
             rec = self._record(s, cert.record_id)
             in_force = rec.status == _REISSUABLE[rec.kind][0]
             replace = bool(reissue_number) and in_force
             if blank_serial and not replace:
                 raise Refused([_issue("BLANK_WITHOUT_REPLACEMENT", "不补发新号时不使用空白证书", "blank_serial")])
-            cert.status = "voided"
+            move(self.ctx, s, cert, CertificateState.VOIDED)
             cert.void_reason = reason
             cert.voided_by = user.username
             cert.data = {**(cert.data or {}), "voided_on": today.isoformat()}
             spoiled = []
             for serial in _serials(cert):
                 blank = s.get(BlankCertificate, serial)
-                if blank is not None and blank.status == "used" and blank.certificate_id == cert.id:
-                    blank.status = "spoiled"
+                if blank is not None and blank.status == BlankState.USED and blank.certificate_id == cert.id:
+                    move(self.ctx, s, blank, BlankState.SPOILED)
                     blank.spoiled_reason = f"证书{number}作废：{reason}"
                     blank.spoiled_by = user.username
                     blank.changed_at = self.ctx.clock.now()
@@ -610,7 +608,7 @@ class MarriageArchive:
                 if (cert.data or {}).get("reissue"):
                     data["reissue"] = cert.data["reissue"]
                 new = Certificate(number=replacement, cert_type=cert.cert_type, record_id=rec.id,
-                                  holder_position=cert.holder_position, issued_on=today, status="issued", data=data)
+                                  holder_position=cert.holder_position, issued_on=today, status=CertificateState.ISSUED, data=data)
                 s.add(new)
                 s.flush()
                 if blank_serial:
@@ -625,7 +623,7 @@ class MarriageArchive:
                 "kind": rec.kind, "record_uid": rec.uid, "certificate_no": number, "cert_type": cert.cert_type,
                 "voided_on": today.isoformat(), "reason": reason, "replacement_no": replacement,
                 "replacement_blank_serial": blank_serial if replacement else None, "spoiled_blanks": spoiled})
-            return {"certificate_no": number, "status": "voided", "record_id": rec.id,
+            return {"certificate_no": number, "status": cert.status, "record_id": rec.id,
                     "replacement_no": replacement, "spoiled_blanks": spoiled}
 
 

@@ -10,8 +10,6 @@ from sqlalchemy.orm import Session
 
 from registry_app.storage.models import CertificateSequence
 
-CERT_TYPES = {"J": "结婚证", "L": "离婚证", "BJ": "结婚证（补发）", "BL": "离婚证（补发）",
-              "SY": "收养登记证", "JC": "解除收养关系证明"}
 NUMBER_RE = re.compile(r"^(J|L|BJ|BL)(\d{6})-(\d{4})-(\d{6})$")
 
 

@@ -16,14 +16,13 @@ from sqlalchemy import func, select
 
 from registry_app.certificates import Calibration, calibration_sheet_pdf, render_many
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import CertificateState, CertificateType
 from registry_app.errors import Cancelled, Issue, InvalidState, NotFound, Refused, RegistryError
 from registry_app.services import audit
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.context import AppContext
 from registry_app.storage.models import Certificate, PrintJob, PrinterCalibration, Record
 
-CERTIFICATE_TYPE_ZH = {"J": "结婚证", "L": "离婚证", "BJ": "结婚证（补发）", "BL": "离婚证（补发）",
-                       "SY": "收养登记证", "JC": "解除收养关系证明"}
 _NUMBER = re.compile(r"^[A-Z]{1,2}\d{6}-\d{4}-\d{6}$")
 NAME_MAX = 64
 
@@ -177,7 +176,7 @@ class PrintingSetup:
         holders' names is a view of personal data and is audited."""
         self.ctx.require(Permission.PRINT)
         with self.ctx.db.write() as s:
-            certs = s.execute(select(Certificate).where(Certificate.issued_on == day, Certificate.status == "issued")
+            certs = s.execute(select(Certificate).where(Certificate.issued_on == day, Certificate.status == CertificateState.ISSUED)
                               .order_by(Certificate.id)).scalars().all()
             printed = _print_counts(s, certs)
             out = []
@@ -186,7 +185,7 @@ class PrintingSetup:
                 holders = [p.name for p in rec.parties if p.role in ("party1", "party2")
                            or p.role.startswith("adopter")] if rec else []
                 out.append(DayCertificate(cert.record_id, cert.number, cert.cert_type,
-                                          CERTIFICATE_TYPE_ZH.get(cert.cert_type, cert.cert_type), "、".join(holders),
+                                          CertificateType.label(cert.cert_type), "、".join(holders),
                                           cert.blank_serial or "", printed.get(cert.id, 0)))
             audit.record(self.ctx, s, "certificates.day_listed", "certificate", day.isoformat(),
                          {"count": len(out), "record_ids": [c.record_id for c in out]})
@@ -204,7 +203,7 @@ class PrintingSetup:
         any transaction, so other counters are not held up; cancelling leaves nothing logged."""
         self.ctx.require(Permission.PRINT)
         with self.ctx.db.read() as s:
-            certs = s.execute(select(Certificate).where(Certificate.issued_on == day, Certificate.status == "issued")
+            certs = s.execute(select(Certificate).where(Certificate.issued_on == day, Certificate.status == CertificateState.ISSUED)
                               .order_by(Certificate.id)).scalars().all()
             printed = _print_counts(s, certs)
             skipped = [] if include_printed else [c.number for c in certs if printed.get(c.id)]
@@ -226,7 +225,7 @@ class PrintingSetup:
         with self.ctx.db.write() as s:
             for cert_id, number in chosen_ids:
                 cert = s.get(Certificate, cert_id)
-                if cert.status != "issued":
+                if cert.status != CertificateState.ISSUED:
                     raise InvalidState(f"证书{number}在打印期间已作废，请重新批量打印", code="CERTIFICATE_VOIDED")
                 copy = self.printing.log_print(s, cert, approved_by, approver_password)
                 audit.record(self.ctx, s, "certificate.rendered", "certificate", number,

@@ -18,6 +18,16 @@ from sqlalchemy import and_, or_, select
 from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.ids import IdType
 from registry_app.domain.roles import Permission, Role
+from registry_app.domain.states import (
+    RECORD_STATES,
+    BlankState,
+    CertificateState,
+    CertificateType,
+    CorrectionState,
+    RecordKind,
+    SyncState,
+    record_status_zh,
+)
 from registry_app.errors import NotFound
 from registry_app.services import audit
 from registry_app.services.context import AppContext
@@ -27,8 +37,7 @@ from registry_app.services.corrections import (
     PARTY_FIELDS,
     CorrectionView,
 )
-from registry_app.services.events import EVENT_TYPE_ZH, SYNC_STATUS_ZH
-from registry_app.services.numbering import CERT_TYPES
+from registry_app.services.events import EVENT_TYPE_ZH
 from registry_app.storage.models import (
     AuditEntry,
     BlankCertificate,
@@ -40,16 +49,9 @@ from registry_app.storage.models import (
     RecordEvent,
 )
 
-KIND_ZH = {"marriage": "结婚登记", "divorce": "离婚登记", "adoption": "收养登记"}
-
-STATUS_ZH = {
-    "marriage": {"accepted": "已受理", "reviewed": "已审查", "registered": "已登记", "cancelled": "已取消",
-                 "dissolved": "已离婚", "divorce_pending": "离婚申请中", "invalidated": "婚姻无效（法院判决）",
-                 "revoked": "婚姻被撤销"},
-    "divorce": {"cooling_off": "冷静期", "window_open": "待领证", "withdrawn": "已撤回", "expired": "视为撤回",
-                "issued": "已发证"},
-    "adoption": {"registered": "已登记", "dissolved": "已解除收养关系", "revoked": "已撤销登记"},
-}
+# the record page's labels, from domain/states.py (pages import these names)
+KIND_ZH = RecordKind.labels()
+STATUS_ZH = {kind.value: states.labels() for kind, states in RECORD_STATES.items()}
 
 ACTION_ZH = {
     "marriage.accepted": "受理结婚登记申请",
@@ -83,10 +85,8 @@ PARTY_ROLE_ZH = {"party1": "男方/当事人一", "party2": "女方/当事人二
                  "adoptee": "被收养人", "placing_parent": "送养人（生父母）", "guardian": "送养人（监护人）"}
 SEX_ZH = {"M": "男", "F": "女"}
 PRIOR_ZH = {"unmarried": "未婚", "divorced": "离婚", "widowed": "丧偶"}
-CERT_STATUS_ZH = {"issued": "有效", "voided": "已作废", "void": "已失效（离婚）", "invalidated": "已失效（法院判决）"}
 DOCUMENT_KIND_ZH = {"joint_photo": "结婚登记合影", "adoption_photo": "收养登记照片", "photo": "照片",
                     "declaration": "声明书", "agreement": "离婚协议书", "judgment": "法院文书"}
-BLANK_STATUS_ZH = {"available": "未使用", "used": "已使用", "spoiled": "已作废"}
 
 FIELD_ZH = {"name": "姓名", "sex": "性别", "birth_date": "出生日期", "id_type": "证件类型", "id_number": "证件号码",
             "nationality": "国籍", "ethnicity": "民族", "occupation": "职业", "education": "文化程度",
@@ -231,7 +231,7 @@ class RecordPage:
 
     @property
     def pending_corrections(self) -> list[CorrectionView]:
-        return [c for c in self.corrections if c.status == "proposed"]
+        return [c for c in self.corrections if c.status == CorrectionState.PROPOSED]
 
 
 def _iso(value) -> str | None:
@@ -331,10 +331,10 @@ class RecordHistory:
                 blanks = {serial: status for serial, status in s.execute(
                     select(BlankCertificate.serial, BlankCertificate.status).where(BlankCertificate.serial.in_(serials)))}
             certificates = [
-                CertificateEntry(c.number, c.cert_type, CERT_TYPES.get(c.cert_type, c.cert_type), c.status,
-                                 CERT_STATUS_ZH.get(c.status, c.status), _iso(c.issued_on), c.blank_serial,
+                CertificateEntry(c.number, c.cert_type, CertificateType.label(c.cert_type), c.status,
+                                 CertificateState.label(c.status), _iso(c.issued_on), c.blank_serial,
                                  c.holder_position, c.void_reason or "", c.voided_by, prints.get(c.id, []),
-                                 BLANK_STATUS_ZH.get(blanks.get(c.blank_serial or ""), blanks.get(c.blank_serial or "", "")))
+                                 BlankState.label(blanks.get(c.blank_serial or "")))
                 for c in certs
             ]
             corrections = s.execute(select(Correction).where(Correction.record_id == rec.id)
@@ -368,13 +368,13 @@ class RecordHistory:
             sync = [
                 SyncEntry(ev.seq, ev.event_type, EVENT_TYPE_ZH.get(ev.event_type, ev.event_type),
                           _iso(ev.business_date), ev.batch_seq, ev.sync_status,
-                          SYNC_STATUS_ZH.get(ev.sync_status, ev.sync_status), ev.sync_code)
+                          SyncState.label(ev.sync_status), ev.sync_code)
                 for ev in s.execute(select(RecordEvent).where(RecordEvent.record_id == rec.id)
                                     .order_by(RecordEvent.seq)).scalars()
             ]
             return RecordPage(
-                record_id=rec.id, uid=rec.uid, kind=rec.kind, kind_zh=KIND_ZH.get(rec.kind, rec.kind),
-                status=rec.status, status_zh=STATUS_ZH.get(rec.kind, {}).get(rec.status, rec.status),
+                record_id=rec.id, uid=rec.uid, kind=rec.kind, kind_zh=RecordKind.label(rec.kind),
+                status=rec.status, status_zh=record_status_zh(rec.kind, rec.status),
                 back_entered=bool(rec.back_entered), office_code=rec.office_code,
                 application_date=_iso(rec.application_date), registration_date=_iso(rec.registration_date),
                 certificate_no=rec.certificate_no, archive_no=rec.archive_no, linked_record_id=rec.linked_record_id,

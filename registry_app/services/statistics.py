@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from registry_app.clock import CHINA_TZ
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import AdoptionState, CertificateState, DivorceState
 from registry_app.errors import Issue, Refused
 from registry_app.services import audit
 from registry_app.services.context import AppContext
@@ -188,10 +189,10 @@ class Statistics:
                     bands[band][sex_key] += 1
 
         out["divorces"] = self._n(s, select(Record.id).where(
-            Record.kind == "divorce", Record.status == "issued", in_period, current))
+            Record.kind == "divorce", Record.status == DivorceState.ISSUED, in_period, current))
         start_dt = dt.datetime.combine(p.start, dt.time(0), CHINA_TZ)
         end_dt = dt.datetime.combine(p.end + dt.timedelta(days=1), dt.time(0), CHINA_TZ)
-        for status, key in (("withdrawn", "divorce_withdrawn"), ("expired", "divorce_expired")):
+        for status, key in ((DivorceState.WITHDRAWN, "divorce_withdrawn"), (DivorceState.EXPIRED, "divorce_expired")):
             # a handful of rows: compare Beijing dates in Python, whatever the database does with zones
             out[key] = sum(
                 1 for (ts,) in s.execute(select(Record.updated_at).where(
@@ -203,12 +204,12 @@ class Statistics:
         for cert_type, key in (("BJ", "reissues_marriage"), ("BL", "reissues_divorce")):
             out[key] = self._n(s, select(Certificate.id).where(
                 Certificate.cert_type == cert_type, Certificate.issued_on.between(p.start, p.end),
-                Certificate.status != "voided"))
+                Certificate.status != CertificateState.VOIDED))
         out["reissues"] = out["reissues_marriage"] + out["reissues_divorce"]
         out["adoptions"] = self._n(s, select(Record.id).where(
-            Record.kind == "adoption", Record.status.in_(("registered", "dissolved", "revoked")), in_period, current))
+            Record.kind == "adoption", Record.status.in_(tuple(AdoptionState)), in_period, current))
         for data, ts in s.execute(select(Record.data, Record.updated_at).where(
-                Record.kind == "adoption", Record.status == "dissolved", current)):
+                Record.kind == "adoption", Record.status == AdoptionState.DISSOLVED, current)):
             when = None
             raw = (data or {}).get("dissolution_date")
             if raw:

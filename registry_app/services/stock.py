@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import BlankState
 from registry_app.errors import Issue, Refused
 from registry_app.services import audit
 from registry_app.services.context import AppContext
+from registry_app.services.transitions import move
 from registry_app.storage.models import BlankCertificate, Certificate
 
 BOOKLET_TYPES = {"marriage": "结婚证", "divorce": "离婚证", "adoption": "收养登记证", "adoption_dissolution": "解除收养关系证明"}
@@ -25,12 +27,11 @@ def use_blank(ctx: AppContext, s: Session, serial: str, booklet_type: str, cert:
         raise Refused([Issue("BLANK_NOT_IN_STOCK", f"空白证书{serial}未入库，请核对印制号", "blank_serial")])
     if blank.booklet_type != booklet_type:
         raise Refused([Issue("BLANK_WRONG_TYPE", f"空白证书{serial}是{BOOKLET_TYPES[blank.booklet_type]}，不能用于此证", "blank_serial")])
-    if blank.status != "available":
-        state = "已使用" if blank.status == "used" else "已作废"
-        raise Refused([Issue("BLANK_NOT_AVAILABLE", f"空白证书{serial}{state}，不能再用", "blank_serial")])
-    blank.status = "used"
+    if blank.status != BlankState.AVAILABLE:
+        raise Refused([Issue("BLANK_NOT_AVAILABLE", f"空白证书{serial}{BlankState.label(blank.status)}，不能再用",
+                             "blank_serial")])
+    move(ctx, s, blank, BlankState.USED)  # stamps changed_at; the operation's entry covers it
     blank.certificate_id = cert.id
-    blank.changed_at = ctx.clock.now()
     cert.blank_serial = serial
 
 
@@ -82,13 +83,11 @@ class BlankStock:
             blank = s.get(BlankCertificate, serial)
             if blank is None:
                 raise Refused([Issue("BLANK_NOT_IN_STOCK", f"空白证书{serial}未入库", "serial")])
-            if blank.status == "spoiled":
+            if blank.status == BlankState.SPOILED:
                 raise Refused([Issue("BLANK_ALREADY_SPOILED", f"空白证书{serial}已作废", "serial")])
-            blank.status = "spoiled"
             blank.spoiled_reason = reason
             blank.spoiled_by = user.username
-            blank.changed_at = self.ctx.clock.now()
-            audit.record(self.ctx, s, "stock.spoiled", "blank_stock", serial, reason=reason)
+            move(self.ctx, s, blank, BlankState.SPOILED, action="stock.spoiled", entity_id=serial, reason=reason)
             append_event(self.ctx, s, "blank.spoiled", None, {"serial": serial, "booklet_type": blank.booklet_type,
                                                                "reason": reason})
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import BatchState, SyncState, WorkCaseState
 from registry_app.errors import Issue, Refused
 from registry_app.services import audit
 from registry_app.services.context import CurrentUser
@@ -111,18 +112,18 @@ class AckMixin(ReconcileMixin):
         for entry in sorted(ack.entries, key=lambda e: e.seq):
             ev = events[entry.event_id]
             ev.sync_status, ev.sync_code = entry.status, entry.code
-            if entry.status in ("rejected", "conflict"):
-                case = WorkCase(kind=f"sync_{entry.status}", status="open", event_id=ev.event_id,
+            if entry.status in (SyncState.REJECTED, SyncState.CONFLICT):
+                case = WorkCase(kind=f"sync_{entry.status}", status=WorkCaseState.OPEN, event_id=ev.event_id,
                                 record_id=ev.record_id, code=entry.code or "",
                                 message=entry.message or entry.code or "", opened_at=now, resolution="")
                 s.add(case)
                 s.flush()
                 result.cases_opened.append(case.id)
-            elif entry.status == "accepted" and (ev.data or {}).get("resend_of"):
+            elif entry.status == SyncState.ACCEPTED and (ev.data or {}).get("resend_of"):
                 for case in s.execute(select(WorkCase).where(
                         WorkCase.event_id == ev.data["resend_of"], WorkCase.kind == "sync_rejected",
-                        WorkCase.status == "open")).scalars():
-                    case.status, case.resolved_by = "resolved", user.username
+                        WorkCase.status == WorkCaseState.OPEN)).scalars():
+                    case.status, case.resolved_by = WorkCaseState.RESOLVED, user.username
                     case.resolution = f"更正后重新上报（事件{ev.seq}）已被省级接收"
                     result.cases_resolved.append(case.id)
 
@@ -141,7 +142,7 @@ class AckMixin(ReconcileMixin):
                                          "path")])
                 raise Refused([Issue("SYNC_ACK_BATCH_MISMATCH",
                                      f"回执所答复的批次{ack.batch_seq}内容与本处发送的不一致", "path")])
-            if batch.status == "pending":
+            if batch.status == BatchState.PENDING:
                 self._adopt(s, batch, "ack")
                 return batch, True
             return batch, False
@@ -154,7 +155,7 @@ class AckMixin(ReconcileMixin):
     def _recreate(self, s: Session, ack: Ack, user: CurrentUser, orphan: dict | None, dropped: dict | None) -> Batch:
         """The batch of a quarantined file or a dropped pending batch that the province did receive."""
         last = s.execute(select(Batch).order_by(Batch.batch_seq.desc()).limit(1)).scalar_one_or_none()
-        if (last.batch_seq if last else 0) + 1 != ack.batch_seq or (last is not None and last.status != "written"):
+        if (last.batch_seq if last else 0) + 1 != ack.batch_seq or (last is not None and last.status != BatchState.WRITTEN):
             raise Refused([Issue("SYNC_ACK_OUT_OF_ORDER", f"请先导入批次{(last.batch_seq if last else 0) + 1}的回执"
                                                           f"，再导入批次{ack.batch_seq}的回执", "path")])
         seqs = sorted(e.seq for e in ack.entries)
@@ -178,7 +179,7 @@ class AckMixin(ReconcileMixin):
                       file_hash=ack.file_sha256, prev_hash=source.get("prev_hash", prev),
                       first_event_seq=seqs[0] if seqs else None, last_event_seq=seqs[-1] if seqs else None,
                       event_count=len(seqs), created_at=source.get("created_at") or ack.created_at,
-                      created_by=user.username, acknowledged=False, status="pending", chain_hash=ack.content_sha256,
+                      created_by=user.username, acknowledged=False, status=BatchState.PENDING, chain_hash=ack.content_sha256,
                       manifest_version=2 if head else 1, audit_seq=head["seq"] if head else None,
                       audit_hash=head["hash"] if head else None, training=bool(source.get("training")),
                       outbox=source.get("outbox") or ({"dir": orphan.get("dir")} if orphan else None))

@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import BatchState, SyncState
 from registry_app.errors import Cancelled, Issue, Refused, RegistryError
 from registry_app.fsutil import write_atomic
 from registry_app.services import audit
@@ -169,7 +170,7 @@ class ExportMixin(ReconcileMixin):
         try:
             with self.ctx.db.read() as s:
                 row = s.get(Batch, plan.batch_seq)
-                still_pending = row is not None and row.status == "pending"
+                still_pending = row is not None and row.status == BatchState.PENDING
             if not still_pending:
                 return
             for p in plan.written:
@@ -229,7 +230,7 @@ class ExportMixin(ReconcileMixin):
             first, last_seq = (seqs[0], seqs[-1]) if seqs else (None, None)
             s.add(Batch(batch_seq=batch_seq, business_date=day, file_name=name, file_hash=file_hash,
                         prev_hash=prev_hash, first_event_seq=first, last_event_seq=last_seq, event_count=len(seqs),
-                        created_at=created_at, created_by=user.username, acknowledged=False, status="pending",
+                        created_at=created_at, created_by=user.username, acknowledged=False, status=BatchState.PENDING,
                         chain_hash=chain_hash, manifest_version=2, audit_seq=head["seq"], audit_hash=head["hash"],
                         training=training, outbox={"dir": outbox_key(out), "host": host_name()}))
             s.flush()
@@ -278,7 +279,7 @@ class ExportMixin(ReconcileMixin):
         if later:
             return []  # appending now would put later-day events before these: left for the next export
         resent: list[str] = []
-        rejected = s.execute(select(RecordEvent).where(RecordEvent.sync_status == "rejected",
+        rejected = s.execute(select(RecordEvent).where(RecordEvent.sync_status == SyncState.REJECTED,
                                                        RecordEvent.record_id.is_not(None))
                              .order_by(RecordEvent.seq)).scalars().all()
         for ev in rejected:
@@ -331,7 +332,7 @@ class ExportMixin(ReconcileMixin):
     def _reexport(self, s: Session, day: dt.date, out: Path, progress: Progress, cancelled: IsCancelled,
                   written: list[Path]) -> list[ExportResult]:
         office_code = self._office_code(s)
-        batches = s.execute(select(Batch).where(Batch.business_date == day, Batch.status == "written")
+        batches = s.execute(select(Batch).where(Batch.business_date == day, Batch.status == BatchState.WRITTEN)
                             .order_by(Batch.batch_seq)).scalars().all()
         if not batches:
             raise Refused([Issue("SYNC_NOTHING_TO_REEXPORT", f"{day}尚未导出过批次，无法重新导出", "date")])

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from registry_app.domain.deadlines import DivorceDeadlines
 from registry_app.domain.ids import InvalidIdNumber, parse_resident_id
+from registry_app.domain.states import DivorcePhase, DivorceState, MarriageState, WorkCaseState
 from registry_app.storage.models import Certificate, Document, Record, WorkCase
-from registry_app.sync.results import CASE_KIND_ZH, CASE_STATUS_ZH, Defect, OpenItem
+from registry_app.sync.results import CASE_KIND_ZH, Defect, OpenItem
 
 
 def registration_quality(s: Session, day: dt.date) -> tuple[list[Defect], int, int]:
@@ -80,27 +81,24 @@ def record_defects(s: Session, rec: Record) -> list[Defect]:
 
 def open_work_on(s: Session, day: dt.date) -> list[OpenItem]:
     """What is left half-done at the end of `day`: marriages in progress, divorces, sync cases."""
-    from registry_app.services.marriage import STATUS_ZH as MARRIAGE_ZH
-
     items: list[OpenItem] = []
     for rec in s.execute(select(Record).where(Record.kind == "marriage",
-                                              Record.status.in_(("accepted", "reviewed")),
+                                              Record.status.in_((MarriageState.ACCEPTED, MarriageState.REVIEWED)),
                                               Record.application_date <= day).order_by(Record.id)).scalars():
         items.append(OpenItem("marriage_open", "结婚登记未办结", rec.id, rec.status,
-                              MARRIAGE_ZH.get(rec.status, rec.status),
+                              MarriageState.label(rec.status),
                               f"{rec.application_date}受理，须当日登记发证或取消"))
-    phase_zh = {"cooling_off": "冷静期", "window_open": "待领证", "expired": "已过领证期限"}
-    for rec in s.execute(select(Record).where(Record.kind == "divorce", Record.status == "cooling_off",
+    for rec in s.execute(select(Record).where(Record.kind == "divorce", Record.status == DivorceState.COOLING_OFF,
                                               Record.application_date <= day).order_by(Record.id)).scalars():
         d = DivorceDeadlines.from_dict(rec.data["deadlines"])
         phase = d.phase_on(day)
         note = f"冷静期至{d.cooling_off_ends}，领证期限至{d.collect_by}"
         if d.collect_by == day:
             note += "（今日为领证最后一日）"
-        elif phase == "expired":
+        elif phase == DivorcePhase.EXPIRED:
             note += "（已逾期，将视为撤回）"
-        items.append(OpenItem("divorce_pending", "离婚申请办理中", rec.id, phase, phase_zh.get(phase, phase), note))
-    for case in s.execute(select(WorkCase).where(WorkCase.status == "open").order_by(WorkCase.id)).scalars():
+        items.append(OpenItem("divorce_pending", "离婚申请办理中", rec.id, phase, DivorcePhase.label(phase), note))
+    for case in s.execute(select(WorkCase).where(WorkCase.status == WorkCaseState.OPEN).order_by(WorkCase.id)).scalars():
         items.append(OpenItem("sync_case", CASE_KIND_ZH.get(case.kind, case.kind), case.record_id, case.status,
-                              CASE_STATUS_ZH["open"], f"{case.code} {case.message}"))
+                              WorkCaseState.OPEN.zh, f"{case.code} {case.message}"))
     return items

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import BatchState, SyncState
 from registry_app.errors import Issue, NotFound, Refused, RegistryError
 from registry_app.fsutil import write_atomic
 from registry_app.services import audit
@@ -43,12 +44,12 @@ def complete_batch(s: Session, batch: Batch) -> None:
         marked = s.execute(update(RecordEvent).where(RecordEvent.seq.between(batch.first_event_seq,
                                                                              batch.last_event_seq),
                                                      RecordEvent.batch_seq.is_(None))
-                           .values(batch_seq=batch.batch_seq, sync_status="exported")
+                           .values(batch_seq=batch.batch_seq, sync_status=SyncState.EXPORTED.value)
                            .execution_options(synchronize_session=False)).rowcount
         if marked != batch.event_count:
             raise RegistryError(f"批次{batch.batch_seq}的事件{batch.first_event_seq}–{batch.last_event_seq}已不全是待上报状态"
                                 "（pending batch events changed）", code="SYNC_PENDING_EVENTS_CHANGED")
-    batch.status = "written"
+    batch.status = BatchState.WRITTEN
 
 
 def open_orphans(s: Session) -> list[dict]:
@@ -61,7 +62,7 @@ def dropped_batches(s: Session) -> list[dict]:
 
 
 def pending_batches(s: Session) -> list[Batch]:
-    return list(s.execute(select(Batch).where(Batch.status == "pending").order_by(Batch.batch_seq)).scalars())
+    return list(s.execute(select(Batch).where(Batch.status == BatchState.PENDING).order_by(Batch.batch_seq)).scalars())
 
 
 class ReconcileMixin(SyncBase):
@@ -88,7 +89,7 @@ class ReconcileMixin(SyncBase):
         extra_key = outbox_key(extra) if extra else None
         with self.ctx.db.read() as s:
             recorded = [b.outbox or {} for b in pending_batches(s)]
-            last = s.execute(select(Batch.outbox).where(Batch.status == "written", Batch.outbox.is_not(None))
+            last = s.execute(select(Batch.outbox).where(Batch.status == BatchState.WRITTEN, Batch.outbox.is_not(None))
                              .order_by(Batch.batch_seq.desc()).limit(1)).scalar()
         keys: list[str] = []
         for place in recorded + [last or {}]:
@@ -135,7 +136,7 @@ class ReconcileMixin(SyncBase):
     def _adopt_pending(self, batch_seq: int, found_by: str) -> None:
         with self.ctx.db.write() as s:
             batch = s.get(Batch, batch_seq)
-            if batch is not None and batch.status == "pending":
+            if batch is not None and batch.status == BatchState.PENDING:
                 self._adopt(s, batch, found_by)
 
     def _adopt(self, s: Session, batch: Batch, found_by: str) -> None:
@@ -148,7 +149,7 @@ class ReconcileMixin(SyncBase):
     def _drop_pending(self, batch_seq: int) -> None:
         with self.ctx.db.write() as s:
             batch = s.get(Batch, batch_seq)
-            if batch is None or batch.status != "pending":
+            if batch is None or batch.status != BatchState.PENDING:
                 return
             # enough to re-create it exactly should the province acknowledge it after all (acks.py)
             entry = {"batch_seq": batch.batch_seq, "business_date": batch.business_date.isoformat(),
@@ -167,7 +168,7 @@ class ReconcileMixin(SyncBase):
         with self.ctx.db.read() as s:
             office = self._office_code(s)
             known = {b.batch_seq: (b.file_name, b.chain_hash, b.file_hash)
-                     for b in s.execute(select(Batch).where(Batch.status == "written")).scalars()}
+                     for b in s.execute(select(Batch).where(Batch.status == BatchState.WRITTEN)).scalars()}
         last = max(known, default=0)
         moved: list[dict] = []
         for path in batch_files(folder):

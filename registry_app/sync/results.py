@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from registry_app.domain.states import WorkCaseState
+
 CASE_KIND_ZH = {"sync_rejected": "省级退回", "sync_conflict": "省级比对冲突"}
-CASE_STATUS_ZH = {"open": "待处理", "resolved": "已处理"}
+CASE_STATUS_ZH = WorkCaseState.labels()  # the one set of labels: domain/states.py
 
 
 @dataclass

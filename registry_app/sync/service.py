@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from registry_app.domain.roles import Permission
+from registry_app.domain.states import BatchState, WorkCaseState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused, RegistryError
 from registry_app.fsutil import write_atomic
 from registry_app.services import audit
@@ -115,7 +116,7 @@ class SyncService(ExportMixin, AckMixin, ReferenceMixin):
             pending = s.execute(select(func.count()).select_from(RecordEvent).where(
                 RecordEvent.batch_seq.is_(None), RecordEvent.business_date <= day)).scalar() or 0
             batches = list(s.execute(select(Batch.batch_seq).where(Batch.business_date == day,
-                                                                   Batch.status == "written")
+                                                                   Batch.status == BatchState.WRITTEN)
                                      .order_by(Batch.batch_seq)).scalars())
             report = CloseDayReport(day.isoformat(), registrations, passed,
                                     (passed / registrations) if registrations else None, defects, open_work,
@@ -144,7 +145,7 @@ class SyncService(ExportMixin, AckMixin, ReferenceMixin):
         with self.ctx.db.read() as s:
             q = select(WorkCase).order_by(WorkCase.id)
             if open_only:
-                q = q.where(WorkCase.status == "open")
+                q = q.where(WorkCase.status == WorkCaseState.OPEN)
             out = []
             for c in s.execute(q).scalars():
                 ev = s.execute(select(RecordEvent).where(RecordEvent.event_id == c.event_id)).scalar_one_or_none() \
@@ -165,7 +166,7 @@ class SyncService(ExportMixin, AckMixin, ReferenceMixin):
             case = s.get(WorkCase, case_id)
             if case is None:
                 raise NotFound(f"待办事项不存在：{case_id}", code="CASE_NOT_FOUND")
-            if case.status != "open":
+            if case.status != WorkCaseState.OPEN:
                 raise InvalidState("该事项已处理", code="CASE_RESOLVED")
             case.status, case.resolved_by, case.resolution = "resolved", user.username, note.strip()
             s.flush()

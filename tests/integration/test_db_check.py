@@ -69,7 +69,7 @@ ATTACKS = [
     ("registration date moved", ["UPDATE records SET registration_date = '2020-01-01' WHERE id = 1",
                                  "UPDATE parties SET registration_date = '2020-01-01' WHERE record_id = 1"],
      "record_digests", "RECORD_TAMPERED"),
-    ("certificate voided by hand", ["UPDATE certificates SET status = 'void' WHERE record_id = 1"],
+    ("certificate voided by hand", ["UPDATE certificates SET status = 'voided' WHERE record_id = 1"],
      "record_digests", "RECORD_TAMPERED"),
     ("record inserted around the program",
      ["INSERT INTO records (uid, kind, status, office_code, back_entered, data, created_by, created_at, updated_at) "

@@ -135,7 +135,7 @@ def test_issue_only_inside_the_window(clerk_ctx, clock, db, married, day, ok):
         with db.read() as s:
             assert s.get(Record, marriage_id).status == "dissolved"
             cert = s.execute(select(Certificate).where(Certificate.record_id == marriage_id)).scalar_one()
-            assert cert.status == "void" and cert.void_reason == "双方离婚，证件失效"
+            assert cert.status == "ended_by_divorce" and cert.void_reason == "双方离婚，证件失效"
     else:
         with pytest.raises(InvalidState):
             issue(clerk_ctx, app_id)

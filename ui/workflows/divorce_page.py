@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.ids import IdType
+from registry_app.domain.states import MarriageState
 from registry_app.errors import Issue, Refused, RegistryError
 from registry_app.services.divorce import CERT_STATES, DivorceService
 from registry_app.services.divorce_documents import DivorceDocuments
@@ -357,7 +358,7 @@ class DivorcePage(PageBase):
         names = "、".join(hit.names)
         date = hit.registration_date or "日期未录"
         self.marriage_found.setText(f"已找到：{names}，{date} 登记，结婚证字号 {hit.certificate_no or '（无）'}"
-                                    + ("" if hit.status == "registered" else "（该婚姻当前不能办理离婚，受理时将说明原因）"))
+                                    + ("" if hit.status == MarriageState.REGISTERED else "（该婚姻当前不能办理离婚，受理时将说明原因）"))
         return True
 
     # --- steps ----------------------------------------------------------------------------------
