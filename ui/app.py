@@ -17,6 +17,7 @@ from registry_app.errors import RegistryError
 from registry_app.services.backup import sweep_stale_temp_files
 from registry_app.services.office_admin import recall_passphrase
 from registry_app.services.workspace import database_exists, open_workspace
+from ui.errors import install_excepthook
 from ui.login import ChangePasswordDialog, LoginDialog, UnlockDialog
 from ui.main_window import AppState, MainWindow
 from ui.prompts import Prompter
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, default=None, help="数据库文件")
     args, _qt_args = parser.parse_known_args(argv)
     app = make_application(sys.argv[:1])
+    # An exception escaping a slot is presented like any error (none of its text shown or printed).
+    # Installed here, not in make_application: tests keep pytest-qt's own hook.
+    install_excepthook()
     db_path = args.db or default_db_path()
     if not database_exists(db_path):
         wizard = SetupWizard(db_path)
@@ -95,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     window = MainWindow(AppState(ctx=ctx, prompter=Prompter(None)))
     window.state.prompter.parent = window
+    install_excepthook(window.state.prompter)
 
     def relock() -> None:
         username = ctx.user.username

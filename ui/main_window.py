@@ -28,6 +28,7 @@ from registry_app.services.divorce import DivorceService
 from registry_app.services.context import AppContext
 from registry_app.services.workspace import office_settings
 from registry_app.sync.service import SyncService
+from ui.errors import error_text, present_error
 from ui.pages import NotYetAvailablePage, PageBase
 from ui.prompts import Prompter
 
@@ -47,6 +48,8 @@ class AppState:
 
 
 PageFactory = Callable[[AppState], PageBase]
+
+HOURLY_MS = 60 * 60 * 1000  # daily duties: divorce applications past their window, status-bar warnings
 
 # (key, navigation label, factory). Workflow modules replace placeholders as they land.
 NAVIGATION: list[tuple[str, str, PageFactory]] = [
@@ -171,18 +174,28 @@ class MainWindow(QMainWindow):
         self.idle_timer.setInterval(15_000)
         self.idle_timer.timeout.connect(self._check_idle)
         self.idle_timer.start()
-        self.hourly = QTimer(self)  # the date changes while the client stays open all day
-        self.hourly.setInterval(3_600_000)
+        self.hourly = QTimer(self)  # the date changes while the client stays open all day; the only schedule
+        self.hourly.setInterval(HOURLY_MS)
         self.hourly.timeout.connect(self.daily_duties)
         self.hourly.start()
 
     def daily_duties(self) -> None:
         """What must happen without anyone pressing a button: uncollected divorce applications past
-        their window are deemed withdrawn (at start-up, then hourly while the client stays open)."""
+        their window are deemed withdrawn (at start-up, then hourly while the client stays open). A failure
+        is presented and the next hour tries again: it must not stop the timer."""
         user = self.state.ctx.user
         if user is not None and can(user.role, Permission.REGISTER):
-            DivorceService(self.state.ctx).expire_overdue()
-        self.refresh_warnings()
+            try:
+                expired = DivorceService(self.state.ctx).expire_overdue()
+            except Exception as exc:  # noqa: BLE001 — shown once; retried at the next tick
+                present_error(self.state.prompter, exc, "离婚申请逾期处理")
+            else:
+                if expired:
+                    self.state.signals.records_changed.emit()
+        try:
+            self.refresh_warnings()
+        except Exception as exc:  # noqa: BLE001 — same: the hourly duties go on
+            present_error(self.state.prompter, exc, "状态检查")
 
     def refresh_warnings(self) -> None:
         # a clock set back (nothing can be saved) or far ahead, then the holiday calendar's coverage
@@ -205,9 +218,14 @@ class MainWindow(QMainWindow):
             return
         ctx = self.state.ctx
         op = BackgroundOperation(lambda _report, _cancelled: Backups(ctx).run_daily())
+        op.signals.failed.connect(self._scheduled_backup_failed)
         op.signals.finished.connect(self._scheduled_backup_done)
         self.backup_op = op
         start(op)
+
+    def _scheduled_backup_failed(self, exc: BaseException) -> None:
+        # No dialog: the status-bar line (refreshed when the operation finishes) says the backup is late.
+        error_text(exc)  # logs an unexpected error's place
 
     def _scheduled_backup_done(self) -> None:
         self.backup_op = None
@@ -232,7 +250,7 @@ class MainWindow(QMainWindow):
         op = BackgroundOperation(lambda _report, _cancelled: SyncService(ctx).reconcile())
         op.signals.succeeded.connect(self._exports_settled)
         op.signals.failed.connect(lambda exc: self.statusBar().showMessage(
-            f"核对中断的导出失败：{getattr(exc, 'message', exc)}", 30_000))
+            f"核对中断的导出失败：{error_text(exc)}", 30_000))
         op.signals.finished.connect(lambda: setattr(self, "reconcile_op", None))
         self.reconcile_op = op
         start(op)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.background import BackgroundOperation, start
+from ui.errors import error_text
 
 PDFIUM_LOCK = threading.Lock()   # pdfium is not thread-safe: one document at a time
 SCREEN_DPI = 144.0
@@ -242,8 +243,9 @@ class PdfPreview(QWidget):
         if generation != self._generation:
             return
         self._operation = None
-        self.clear(f"无法生成预览：{exc}")
-        self.failed.emit(str(exc))
+        text = error_text(exc)  # a defect's text may hold a name: the presenter's wording instead
+        self.clear("无法生成预览：" + text)
+        self.failed.emit(text)
 
     # --- showing ------------------------------------------------------------------------------
 

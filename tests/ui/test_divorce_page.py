@@ -18,7 +18,8 @@ from registry_app.services.stock import BlankStock
 from tests.ui.conftest import type_into
 from ui.main_window import AppState, MainWindow
 from ui.prompts import RecordingPrompter
-from ui.workflows.divorce_page import EXPIRY_INTERVAL_MS, DivorcePage
+from ui.main_window import HOURLY_MS
+from ui.workflows.divorce_page import DivorcePage
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 EXAMPLE = json.loads((EXAMPLES / "divorce-case.json").read_text("utf-8"))
@@ -264,7 +265,8 @@ def test_overdue_applications_expire_when_the_page_is_created(qtbot, db, ctx_for
     win = _make_window(clerk)
     try:
         page = win.page("divorce")
-        assert page.expiry_timer.isActive() and page.expiry_timer.interval() == EXPIRY_INTERVAL_MS
+        assert win.hourly.isActive() and win.hourly.interval() == HOURLY_MS  # the one schedule
+        assert not hasattr(page, "expiry_timer")
         assert DivorceService(clerk).view(app_id)["status"] == "expired"
         assert page.worklist.model.rowCount() == 0
     finally:

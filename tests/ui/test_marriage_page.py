@@ -241,13 +241,13 @@ def test_an_unexpected_error_goes_to_the_prompter_not_a_crash(qtbot, window, pag
     fill_valid_case(qtbot, page)
 
     def broken(case):
-        raise RuntimeError("disk unplugged")
+        raise RuntimeError("disk unplugged under 张三")  # the text of a defect may hold a name
 
     monkeypatch.setattr(page.service, "accept", broken)
     click(qtbot, page.primary)
     assert page.step == FORM
     kind, _title, text = window.state.prompter.shown[-1]
-    assert kind == "warn" and "disk unplugged" in text
+    assert kind == "warn" and "内部错误" in text and "张三" not in text and "unplugged" not in text
 
 
 def test_a_wrong_blank_serial_is_refused_next_to_the_field(qtbot, page, clerk_ctx):

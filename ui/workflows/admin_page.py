@@ -32,6 +32,7 @@ from registry_app.services.calendar import HolidaySchedules
 from registry_app.services.office_admin import OfficeAdmin, remember_passphrase
 from registry_app.services.workspace import passphrase_opens
 from ui.background import BackgroundOperation, start
+from ui.errors import error_text
 from ui.main_window import register_page
 from ui.pages import PageBase
 from ui.workflows.health_tab import HealthTab
@@ -142,7 +143,7 @@ class AdminPage(PageBase):
         try:
             fn()
         except RegistryError as exc:
-            self.message.setText(exc.message)
+            self.message.setText(error_text(exc))
             return False
         self.message.setText(done)
         return True
@@ -320,7 +321,7 @@ class AdminPage(PageBase):
         try:
             status = Backups(self.state.ctx).status()
         except RegistryError as exc:
-            self.backup_status.setText(exc.message)
+            self.backup_status.setText(error_text(exc))
             return
         if not status.folder:
             self.backup_status.setText(self.tr("PostgreSQL 数据库由服务器用 pg_dump 备份（见使用说明“备份与恢复”）"))
@@ -361,7 +362,7 @@ class AdminPage(PageBase):
         self.message.setText(self.tr("已备份：") + f"{result.file}（{result.bytes / 1_048_576:.1f} MB）")
 
     def _backup_failed(self, exc) -> None:
-        self.message.setText(exc.message if isinstance(exc, RegistryError) else self.tr("备份失败：") + str(exc))
+        self.message.setText(self.tr("备份失败：") + error_text(exc))
 
     def _backup_finished(self) -> None:
         self.backup_op = None

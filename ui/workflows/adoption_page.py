@@ -33,6 +33,7 @@ from registry_app.domain.ids import IdType, InvalidIdNumber, age_on, parse_resid
 from registry_app.errors import Issue, RegistryError
 from registry_app.services.adoption import AdoptionService, status_label
 from registry_app.services.workspace import office_settings
+from ui.errors import error_text, present_error
 from ui.fields import CheckedLineEdit
 from ui.main_window import register_page
 from ui.pages import PageBase
@@ -535,10 +536,12 @@ class AdoptionPage(PageBase):
         try:
             result = self.service.register(case, blank_serial=self.blank_serial.text().strip() or None)
         except RegistryError as exc:
-            text = "；".join(f"{self._where(i.field)}{i.message}" for i in exc.issues)
+            # each reason also beside the condition it concerns, in the checklist
+            self.form_issues = exc.issues
+            self._show_checklist()
             self.result.setStyleSheet(f"color: {COLOURS[Status.FAILING]};")
-            self.result.setText("未能登记：" + text)
-            self.state.prompter.warn("未能登记", text)
+            self.result.setText("未能登记：" + error_text(exc))
+            present_error(self.state.prompter, exc, "未能登记")
             return
         self.registered = result
         self.result.setStyleSheet(f"color: {COLOURS[Status.MET]}; font-size: 18px; font-weight: bold;")

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.roles import Permission, can
-from registry_app.errors import RegistryError
+from registry_app.errors import Cancelled, RegistryError
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.printing_setup import PrintingSetup
 from ui.background import BackgroundOperation, start
+from ui.errors import error_text, present_error
 from ui.main_window import register_page
 from ui.pages import PageBase
 from ui.pdf_preview import PdfPreview
@@ -44,7 +45,6 @@ from ui.workflows.certificates_tabs import (
     StockTab,
     VerifyTab,
     choose_pdf_dialog,
-    issues_text,
     message_label,
     say,
 )
@@ -156,7 +156,7 @@ class PrintTab(QWidget):
             rows = PrintingSetup(self.ctx).day_certificates(day)
         except RegistryError as exc:
             self.day_table.setRowCount(0)
-            say(self.bulk_message, exc.message, "bad")
+            say(self.bulk_message, error_text(exc), "bad")
             return
         self.day_table.setRowCount(len(rows))
         for r, c in enumerate(rows):
@@ -178,7 +178,7 @@ class PrintTab(QWidget):
         try:
             return PrintingSetup(self.ctx).find_record(self.record_edit.text())
         except RegistryError as exc:
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             self.record_edit.setFocus()
             return None
 
@@ -192,7 +192,7 @@ class PrintTab(QWidget):
                                                         on_blank=on_blank)
         except RegistryError as exc:
             self.preview_widget.clear("无预览")
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             return
         self.preview_widget.set_pdf(pdf)
         say(self.message, "空白纸预览：用白纸打印可核对套打位置，不计入打印记录" if on_blank
@@ -216,7 +216,7 @@ class PrintTab(QWidget):
         try:
             approver = printing.approve_reprint(*answer)
         except RegistryError as exc:
-            say(self.message, f"未获批准：{exc.message}", "bad")
+            say(self.message, "未获批准：" + error_text(exc), "bad")
             return False, None, None
         # the service checks the supervisor's password again inside the print transaction
         return True, approver, answer[1]
@@ -228,7 +228,7 @@ class PrintTab(QWidget):
         try:
             go, approved_by, approver_password = self._approval(record_id)
         except RegistryError as exc:
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             return
         if not go:
             return
@@ -260,11 +260,9 @@ class PrintTab(QWidget):
 
     def _print_failed(self, exc: BaseException) -> None:
         self.print_operation = None
-        if isinstance(exc, RegistryError):
-            say(self.message, issues_text(exc), "bad")
-        else:
-            say(self.message, f"打印失败：{exc}", "bad")
-            self.page.state.prompter.warn("证书打印", f"打印失败：{exc}")
+        say(self.message, error_text(exc), "bad")
+        if not isinstance(exc, RegistryError):  # a defect: also in a dialog, as everywhere
+            present_error(self.page.state.prompter, exc, "证书打印")
 
     # --- the day's certificates ---------------------------------------------------------------
 
@@ -316,13 +314,12 @@ class PrintTab(QWidget):
         say(self.bulk_message, f"已送打印机 {pages} 页，共 {len(result.certificates)} 份证书{skipped}", "good")
 
     def _bulk_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, RegistryError) and exc.code == "CANCELLED":
+        if isinstance(exc, Cancelled):
             say(self.bulk_message, "已取消，未打印，也未登记任何打印记录")
-        elif isinstance(exc, RegistryError):
-            say(self.bulk_message, issues_text(exc), "bad")
-        else:
-            say(self.bulk_message, f"批量打印失败：{exc}", "bad")
-            self.page.state.prompter.warn("批量打印", f"批量打印失败：{exc}")
+            return
+        say(self.bulk_message, error_text(exc), "bad")
+        if not isinstance(exc, RegistryError):
+            present_error(self.page.state.prompter, exc, "批量打印")
 
     def _bulk_finished(self) -> None:
         self.bulk_operation = None

@@ -4,14 +4,13 @@ acknowledgement slip, a refusal the written 不予受理告知书 when asked —
 list with 撤回 and 发证 (divorce_worklist.py).
 
 The page only collects and shows: DivorceService decides. Applications nobody collected in time are
-deemed withdrawn by DivorceService.expire_overdue(), run when the page is created and then every
-hour while it lives (the client stays open all day: this is "at start-up and daily")."""
+deemed withdrawn by DivorceService.expire_overdue(), which the main window runs at start-up and hourly
+(MainWindow.daily_duties, the one schedule); the work list follows records_changed."""
 from __future__ import annotations
 
-import logging
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -35,6 +34,7 @@ from registry_app.domain.states import MarriageState
 from registry_app.errors import Issue, Refused, RegistryError
 from registry_app.services.divorce import CERT_STATES, DivorceService
 from registry_app.services.divorce_documents import DivorceDocuments
+from ui.errors import error_text, present_error
 from ui.fields import CheckedLineEdit
 from ui.main_window import register_page
 from ui.pages import PageBase
@@ -44,9 +44,6 @@ from ui.workflows.divorce_agreement import AgreementForm
 from ui.document_viewer import InAppPdfViewer, OpenPdf
 from ui.workflows.divorce_worklist import DivorceWorkList
 
-log = logging.getLogger(__name__)
-
-EXPIRY_INTERVAL_MS = 60 * 60 * 1000
 CERT_TEXT = {"present": "已提交", "lost_declared": "遗失，已书面声明",
              "lost_declared_with_archive_copy": "遗失，已声明并附档案复印件"}
 REGISTERED_IN = (("mainland", "内地婚姻登记机关"), ("mission", "中国驻外使（领）馆"), ("abroad", "外国或境外机关"))
@@ -129,11 +126,8 @@ class DivorcePage(PageBase):
         self._chain_tabs()
         self.new_application()
 
-        # Deemed withdrawal of applications not collected in time: now, then hourly.
-        self.expiry_timer = QTimer(self)
-        self.expiry_timer.setInterval(EXPIRY_INTERVAL_MS)
-        self.expiry_timer.timeout.connect(self.refresh)
-        self.expiry_timer.start()
+        # Expiry is the main window's hourly duty; whatever it (or another page) changes shows here.
+        self.state.signals.records_changed.connect(self.worklist.refresh)
         self.refresh()
 
     # --- building -------------------------------------------------------------------------------
@@ -349,7 +343,7 @@ class DivorcePage(PageBase):
         try:
             hit = self.service.find_marriage(*ids)
         except RegistryError as exc:
-            self.marriage_found.setText(f"无法查找：{exc.message}")
+            self.marriage_found.setText("无法查找：" + error_text(exc))
             return False
         if hit is None:
             self.marriage_found.setText("本机关没有这两人的结婚登记记录。如在其他机关登记，请选择“其他机关登记”按结婚证录入。")
@@ -381,8 +375,7 @@ class DivorcePage(PageBase):
             self._show_refusal("未能受理", exc.issues, printable=False)
             return
         except Exception as exc:  # noqa: BLE001 — the counter keeps working; the clerk is told
-            log.exception("divorce application failed")
-            self.state.prompter.warn("离婚登记", f"操作未完成：{exc}")
+            present_error(self.state.prompter, exc, "离婚登记")
             return
         self.application = out
         self.refusal = []
@@ -448,11 +441,8 @@ class DivorcePage(PageBase):
         try:
             pdf = render()
             self.open_pdf(pdf, name)
-        except RegistryError as exc:
-            self.state.prompter.warn("打印", exc.message)
-        except Exception as exc:  # noqa: BLE001
-            log.exception("divorce document print failed")
-            self.state.prompter.warn("打印", f"未能打开文档：{exc}")
+        except Exception as exc:  # noqa: BLE001 — a coded refusal or a defect, shown the one way
+            present_error(self.state.prompter, exc, "打印")
 
     def new_application(self) -> None:
         self.application = None
@@ -490,19 +480,7 @@ class DivorcePage(PageBase):
         self.next_button.setVisible(accepted or bool(self.refusal))
 
     # --- the work list --------------------------------------------------------------------------
-    def run_expiry(self) -> list[int]:
-        """Applications not collected by the last day are deemed withdrawn (DivorceService)."""
-        try:
-            expired = self.service.expire_overdue()
-        except Exception:  # noqa: BLE001 — retried at the next refresh; logged for the office
-            log.exception("divorce expiry check failed")
-            return []
-        if expired:
-            self.state.signals.records_changed.emit()
-        return expired
-
     def refresh(self) -> None:
-        self.run_expiry()
         self.worklist.refresh()
 
     def on_shown(self) -> None:

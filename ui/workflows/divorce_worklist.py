@@ -5,7 +5,6 @@ why. The rules and the transitions are DivorceService's."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
@@ -28,10 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from registry_app.errors import Issue, RegistryError
+from registry_app.errors import RegistryError
 from registry_app.services.divorce import DivorceService
-
-log = logging.getLogger(__name__)
+from ui.errors import error_lines, error_text
 
 COLUMNS = (("application_id", "受理号"), ("parties", "当事人"), ("received", "受理日期"), ("phase_zh", "状态"),
            ("cooling_off_ends", "冷静期届满"), ("collect_by", "领证截止"), ("days_left", "剩余天数"))
@@ -278,7 +276,7 @@ class DivorceWorkList(QWidget):
         except RegistryError as exc:
             self.model.set_rows([])
             self.count.setText("")
-            self.empty.setText(exc.message)
+            self.empty.setText(error_text(exc))
             self.empty.show()
             self._selection_changed()
             return
@@ -373,16 +371,9 @@ class DivorceWorkList(QWidget):
         self.certificate_number.hide()
         try:
             return fn()
-        except RegistryError as exc:
-            self.show_issues(title, exc.issues)
-            return None
         except Exception as exc:  # noqa: BLE001 — the counter keeps working; the clerk is told
-            log.exception("divorce action failed")
-            self.message.setText(f"{title}：{exc}")
+            self.message.setText(title + "：\n" + "\n".join(f"· {line}" for line in error_lines(exc)))
             return None
-
-    def show_issues(self, title: str, issues: list[Issue]) -> None:
-        self.message.setText(title + "：\n" + "\n".join(f"· {i.message}（{i.code}）" for i in issues))
 
 
 __all__ = ["DivorceListModel", "DivorceWorkList", "issue_block_reason", "withdraw_block_reason"]

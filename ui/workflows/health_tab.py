@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from registry_app.errors import RegistryError
 from registry_app.services.health import DatabaseHealth, HealthReport
 from ui.background import BackgroundOperation, start
+from ui.errors import error_text
 
 COLUMNS = ("检查项", "结果", "问题数", "说明")
 
@@ -103,7 +103,7 @@ class HealthTab(QWidget):
                              self.tr("未通过：") + "、".join(bad) + self.tr("。请将结果告知负责人处理。"))
 
     def _failed(self, exc) -> None:
-        self.summary.setText(exc.message if isinstance(exc, RegistryError) else self.tr("检查失败：") + str(exc))
+        self.summary.setText(error_text(exc))
 
     def _finished(self) -> None:
         self.op = None

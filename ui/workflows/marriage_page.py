@@ -5,7 +5,6 @@ The page only collects and shows: every rule is MarriageService's. Keyboard firs
 down the form, Ctrl+Enter takes the next step."""
 from __future__ import annotations
 
-import logging
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
@@ -30,14 +29,13 @@ from registry_app.errors import Issue, RegistryError
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.marriage import VARIANTS, MarriageCase, MarriageService, RegistrationResult
 from ui.document_viewer import InAppPdfViewer, OpenPdf
+from ui.errors import error_text, present_error
 from ui.fields import CheckedLineEdit
 from ui.main_window import register_page
 from ui.pages import PageBase
 from ui.widgets import DateField, IssuePanel, IssueSlot, KeyboardFlow, PartyForm, PhotoPicker
 from ui.widgets.party_form import LABELS as PARTY_LABELS
 from ui.workflows.marriage_summary import summary_html
-
-log = logging.getLogger(__name__)
 
 CHECK_DELAY_MS = 300
 FORM, ACCEPTED, REVIEWED, DONE = range(4)
@@ -338,9 +336,8 @@ class MarriagePage(PageBase):
         except RegistryError as exc:
             issues = exc.issues
         except Exception as exc:  # noqa: BLE001 — shown, never a crash of the counter
-            log.exception("marriage check failed")
             self.panel.show_state("bad", "暂时无法检查登记条件")
-            self._warn_once(f"检查登记条件时出错：{exc}")
+            self._warn_once("检查登记条件时出错：" + error_text(exc))  # once: the check runs as the clerk types
             return []
         seen = {i.field for i in issues}
         issues = issues + [i for i in self._local_issues() if i.field not in seen]
@@ -446,7 +443,7 @@ class MarriagePage(PageBase):
         try:
             pdf = CertificatePrinting(self.state.ctx).render(self.record_id, "declarations")
         except RegistryError as exc:
-            self.state.prompter.warn("打印声明书", exc.message)
+            present_error(self.state.prompter, exc, "打印声明书")
             return
         self.open_pdf(pdf, "申请结婚登记声明书、结婚登记审查处理表")
 
@@ -497,8 +494,7 @@ class MarriagePage(PageBase):
             self._show_field_issues(exc.issues)
             return None
         except Exception as exc:  # noqa: BLE001 — the counter keeps working; the clerk is told
-            log.exception("marriage step failed")
-            self.state.prompter.warn("结婚登记", f"操作未完成：{exc}")
+            present_error(self.state.prompter, exc, "结婚登记")
             return None
 
     def _warn_once(self, text: str) -> None:
@@ -537,7 +533,7 @@ class MarriagePage(PageBase):
             self._view = self.service.view(self.record_id)
         except Exception as exc:  # noqa: BLE001 — shown in place of the summary
             self._view = None
-            self.summary.setText(f"无法读取受理记录：{exc}")
+            self.summary.setText("无法读取受理记录：" + error_text(exc))
             return
         self._render_summary()
         big = QPixmap()

@@ -32,10 +32,7 @@ from registry_app.domain.roles import Permission, can
 from registry_app.errors import RegistryError
 from registry_app.services.corrections import Corrections, CorrectionView
 from registry_app.services.record_history import RecordHistory, RecordPage, path_label
-
-
-def issues_text(exc: RegistryError) -> str:
-    return "；".join(i.message for i in exc.issues)
+from ui.errors import error_text
 
 
 class RowsModel(QAbstractTableModel):
@@ -176,7 +173,7 @@ class CorrectionDialog(QDialog):
             self.correction_id = Corrections(self.ctx).propose(self.page.record_id, [change], self.reason.text(),
                                                                self.evidence.text())
         except RegistryError as exc:
-            self.message.setText(issues_text(exc))
+            self.message.setText(error_text(exc))
             return
         self.accept()
 
@@ -293,7 +290,7 @@ class RecordDetail(QWidget):
         try:
             page = RecordHistory(self.state.ctx).record(record_id)
         except RegistryError as exc:
-            self.message.setText(issues_text(exc))
+            self.message.setText(error_text(exc))
             return False
         self.show_page(page)
         return True
@@ -380,7 +377,7 @@ class RecordDetail(QWidget):
         try:
             Corrections(self.state.ctx).approve(c.id)
         except RegistryError as exc:
-            self.message.setText(issues_text(exc))
+            self.message.setText(error_text(exc))
             return
         self.reload()
         self.message.setText(self.tr("已批准更正") + f"第{c.id}号，" + self.tr("档案已按更正内容修改，原值保留在更正记录中。"))
@@ -397,7 +394,7 @@ class RecordDetail(QWidget):
         try:
             Corrections(self.state.ctx).reject(c.id, note)
         except RegistryError as exc:
-            self.message.setText(issues_text(exc))
+            self.message.setText(error_text(exc))
             return
         self.reload()
         self.message.setText(self.tr("已驳回更正") + f"第{c.id}号")

@@ -26,11 +26,12 @@ from registry_app.services.corrections import Corrections
 from registry_app.services.record_history import KIND_ZH, STATUS_ZH, path_label
 from registry_app.services.search import Hit, RecordSearch, SearchPage
 from ui.background import BackgroundOperation, start
+from ui.errors import error_text
 from ui.main_window import register_page
 from ui.pages import PageBase
 from ui.widgets.fields import DateField
 from ui.workflows.archive_import_dialog import ArchiveImportDialog
-from ui.workflows.record_detail import RecordDetail, RowsModel, issues_text, make_table
+from ui.workflows.record_detail import RecordDetail, RowsModel, make_table
 
 SEARCH_DELAY_MS = 250
 PAGE_SIZE = 20
@@ -273,7 +274,7 @@ class RecordsPage(PageBase):
         self.summary.clear()
         self.prev_button.setEnabled(False)
         self.next_button.setEnabled(False)
-        self.message.setText(issues_text(exc) if isinstance(exc, RegistryError) else self.tr("查询出错：") + str(exc))
+        self.message.setText(error_text(exc))
 
     def next_page(self) -> None:
         if self.result and self.result.has_more:
@@ -323,7 +324,7 @@ class RecordsPage(PageBase):
         try:
             pending = Corrections(self.state.ctx).pending()
         except RegistryError as exc:
-            self.message.setText(issues_text(exc))
+            self.message.setText(error_text(exc))
             return
         rows, items = [], []
         for c in pending:

@@ -25,8 +25,9 @@ from registry_app.services.statistics import AGE_BANDS, Report, Statistics
 from registry_app.services.statistics_pdf import CHART_INDICATORS, render_statistics_pdf
 from registry_app.services.workspace import office_settings
 from ui.main_window import register_page
+from ui.errors import error_text
 from ui.pages import PageBase
-from ui.workflows.record_detail import RowsModel, issues_text, make_table
+from ui.workflows.record_detail import RowsModel, make_table
 
 PERIOD_KINDS = (("quarter", "季度"), ("month", "月份"), ("year", "年度"))
 
@@ -173,7 +174,7 @@ class StatisticsPage(PageBase):
         try:
             report = Statistics(self.state.ctx).report(self.period())
         except RegistryError as exc:
-            self.message.setText(issues_text(exc))
+            self.message.setText(error_text(exc))
             return None
         self.show_report(report)
         return report
@@ -209,7 +210,7 @@ class StatisticsPage(PageBase):
         try:
             data = render_statistics_pdf(self.report, office_settings(self.state.ctx).office_name)
         except RegistryError as exc:
-            self.message.setText(issues_text(exc))
+            self.message.setText(error_text(exc))
             return None
         return self._write(path, data)
 
@@ -217,7 +218,7 @@ class StatisticsPage(PageBase):
         try:
             write_atomic(path, data)
         except RegistryError as exc:
-            self.message.setText(issues_text(exc))
+            self.message.setText(error_text(exc))
             return None
         self.message.setText(self.tr("已导出：") + path)
         return path
