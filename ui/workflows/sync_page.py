@@ -356,7 +356,7 @@ class SyncPage(PageBase):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         if isinstance(exc, Cancelled):
-            self._say(exc.message)
+            self._say(error_text(exc))
         else:
             self._refused(exc)
 
