@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from registry_app.certificates import Calibration, calibration_sheet_pdf
 from registry_app.certificates.calibration import SHEET_MARKS
+from registry_app.domain.states import CertificateType
 from registry_app.errors import RegistryError
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.printing_setup import PrintingSetup
@@ -40,8 +41,6 @@ VERDICTS = {
     "MALFORMED": ("无法识别", "bad", "这不是本系统的证书二维码，或内容不完整。"),
     "NO_QR": ("未找到二维码", "bad", "所选PDF中没有证书二维码。"),
 }
-KIND_ZH = {"J": "结婚证", "L": "离婚证", "BJ": "结婚证（补发）", "BL": "离婚证（补发）", "SY": "收养登记证",
-           "JC": "解除收养关系证明"}
 SPOIL_REASONS = ["卡纸", "打印错位", "内容打错", "污损", "其他"]
 
 
@@ -407,7 +406,7 @@ class VerifyTab(QWidget):
         if result.get("reason") and result["reason_code"] not in ("OK",):
             lines.append(f"详情：{result['reason']}")
         if result.get("certificate_no"):
-            lines.append(f"证书字号：{result['certificate_no']}　种类：{KIND_ZH.get(result['kind'], result['kind'])}"
+            lines.append(f"证书字号：{result['certificate_no']}　种类：{CertificateType.label(result['kind'])}"
                          f"　登记日期：{result['registration_date']}　机关代码：{result['office_code']}")
         if source:
             lines.append(f"文件：{source}")
