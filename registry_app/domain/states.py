@@ -211,6 +211,22 @@ ENTITY_ZH: dict[type[_Labelled], str] = {
 }
 
 
+#: What a clerk may do next to a record in a state or phase (pages ask the service instead of restating it).
+ACTIONS: dict[str, frozenset[str]] = {
+    MarriageState.ACCEPTED: frozenset({"review", "cancel"}),
+    MarriageState.REVIEWED: frozenset({"register", "cancel"}),
+    MarriageState.REGISTERED: frozenset({"reissue", "annotate_judgment"}),
+    MarriageState.DISSOLVED: frozenset({"annotate_judgment"}),
+    MarriageState.INVALIDATED: frozenset({"annotate_judgment"}),
+    MarriageState.REVOKED: frozenset({"annotate_judgment"}),
+}
+DIVORCE_ACTIONS: dict[str, frozenset[str]] = {
+    DivorcePhase.COOLING_OFF: frozenset({"withdraw"}),
+    DivorcePhase.WINDOW_OPEN: frozenset({"issue"}),
+    DivorceState.ISSUED: frozenset({"reissue"}),
+}
+
+
 def allowed(states: type[_Labelled], current: str, target: str) -> bool:
     """May an entity in `current` become `target`? (Staying where it is is always allowed.)"""
     cur, tgt = states(current), states(target)
@@ -248,8 +264,8 @@ STATUS_COLUMNS: dict[tuple[str, str], tuple[type[Enum], ...]] = {
 }
 
 __all__ = [
-    "AdoptionState", "BatchState", "BlankState", "CertificateState", "CertificateType", "CorrectionState",
-    "DivorcePhase", "DivorceState", "ENTITY_ZH", "INITIAL", "MarriageState", "RECORD_STATES", "RecordKind",
+    "ACTIONS", "AdoptionState", "BatchState", "BlankState", "CertificateState", "CertificateType", "CorrectionState",
+    "DIVORCE_ACTIONS", "DivorcePhase", "DivorceState", "ENTITY_ZH", "INITIAL", "MarriageState", "RECORD_STATES", "RecordKind",
     "STATUS_COLUMNS", "SyncState", "TRANSITIONS", "WorkCaseState", "allowed", "divorce_phase_zh", "next_states", "record_states",
     "record_status_zh",
 ]

@@ -20,7 +20,14 @@ from registry_app.domain.field_rules import (record_id_issue, structure_issues, 
                                              valid_record_id)
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
-from registry_app.domain.states import CertificateState, DivorcePhase, DivorceState, MarriageState, divorce_phase_zh
+from registry_app.domain.states import (
+    DIVORCE_ACTIONS,
+    CertificateState,
+    DivorcePhase,
+    DivorceState,
+    MarriageState,
+    divorce_phase_zh,
+)
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit
 from registry_app.services.calendar import calendar_in_force
@@ -232,6 +239,10 @@ class DivorceService:
             return rec.status
         return DivorceDeadlines.from_dict(rec.data["deadlines"]).phase_on(self.ctx.clock.today())
 
+    def allowed_actions(self, rec: Record) -> frozenset[str]:
+        """What may be done next to this application today: "withdraw", "issue" or "reissue"."""
+        return DIVORCE_ACTIONS.get(self.phase(rec), frozenset())
+
     def _release_marriage(self, s: Session, rec: Record,
                           status: MarriageState = MarriageState.REGISTERED) -> Record | None:
         if rec.linked_record_id:
@@ -352,6 +363,7 @@ class DivorceService:
                 phase = d.phase_on(today)
                 target = d.cooling_off_ends if phase == DivorcePhase.COOLING_OFF else d.collect_by
                 out.append({"application_id": rec.id, "phase": phase, "phase_zh": divorce_phase_zh(phase),
+                            "actions": sorted(DIVORCE_ACTIONS.get(phase, ())),
                             "days_left": (target - today).days, **d.to_dict(),
                             "parties": [p.name for p in rec.parties]})
         return out

@@ -19,7 +19,7 @@ from registry_app.domain.field_rules import (read_text, record_id_issue, structu
 from registry_app.domain.marriage_rules import MarriageDeclarations, eligibility_issues
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
-from registry_app.domain.states import CertificateState, MarriageState
+from registry_app.domain.states import ACTIONS, CertificateState, MarriageState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit, documents
 from registry_app.services.context import AppContext
@@ -258,6 +258,11 @@ class MarriageService:
             if rec.status not in OPEN_STATES:
                 raise InvalidState("只能取消尚未登记的申请", code="MARRIAGE_NOT_OPEN")
             move(self.ctx, s, rec, MarriageState.CANCELLED, action="marriage.cancelled", reason=reason)
+
+    @staticmethod
+    def allowed_actions(rec: Record) -> frozenset[str]:
+        """What may be done next to this marriage record ("review", "register", "cancel", ...)."""
+        return ACTIONS.get(rec.status, frozenset())
 
     def view(self, record_id: int) -> MarriageView:
         """Open a record: audited as a view of personal data."""

@@ -169,10 +169,10 @@ def test_pending_work_list_shows_phase_and_days_left(clerk_ctx, clock, married):
     DivorceService(clerk_ctx).apply(app)
     clock.set(D(2026, 7, 10))
     [row] = DivorceService(clerk_ctx).pending()
-    assert row["phase"] == "cooling_off" and row["days_left"] == 5
+    assert row["phase"] == "cooling_off" and row["days_left"] == 5 and row["actions"] == ["withdraw"]
     clock.set(D(2026, 8, 10))
     [row] = DivorceService(clerk_ctx).pending()
-    assert row["phase"] == "window_open" and row["days_left"] == 4
+    assert row["phase"] == "window_open" and row["days_left"] == 4 and row["actions"] == ["issue"]
 
 
 def test_application_whose_deadline_falls_in_an_unloaded_year(clerk_ctx, clock, married):

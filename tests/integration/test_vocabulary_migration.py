@@ -127,3 +127,19 @@ def test_0008_downgrades_to_the_old_words(clerk_ctx, db, old_database):
     assert DatabaseHealth(clerk_ctx).run().ok
     with Session(db.engine) as s:
         assert s.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ck_%'")).scalar() == 0
+
+
+def test_0008_sets_are_the_enums():
+    """The revision writes its sets out; a state added to domain/states.py needs a revision that adds it."""
+    import importlib.util
+    from pathlib import Path
+
+    from registry_app.domain.states import RECORD_STATES, STATUS_COLUMNS
+
+    path = Path(__file__).resolve().parents[2] / "registry_app/storage/migrations/versions/0008_state_vocabulary.py"
+    spec = importlib.util.spec_from_file_location("rev0008", path)
+    rev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rev)
+    assert {k: set(v) for k, v in rev.RECORD_STATES.items()} == {k: {m.value for m in e} for k, e in RECORD_STATES.items()}
+    assert {k: set(v) for k, v in rev.SETS.items()} == {
+        k: {m.value for e in enums for m in e} for k, enums in STATUS_COLUMNS.items() if k != ("records", "status")}

@@ -148,3 +148,30 @@ def test_the_literal_check_finds_what_it_looks_for():
     for fine in ['if cert.status == CertificateState.VOIDED:', 'p.prior_status == "widowed"',
                  'filters.get("status")', 'st.recorded_status == "married"']:
         assert not any(p.search(fine) for p in PATTERNS), fine
+
+
+def test_the_record_page_has_chinese_for_every_stored_state():
+    from registry_app.services.record_history import KIND_ZH, STATUS_ZH
+
+    assert set(KIND_ZH) == set(RECORD_STATES)
+    for kind, states in RECORD_STATES.items():
+        assert set(STATUS_ZH[kind]) == {m.value for m in states}
+        assert all(CJK.search(label) for label in STATUS_ZH[kind].values())
+    for enum in (CertificateState, st.BlankState, st.SyncState, st.CorrectionState):
+        assert all(CJK.search(enum.label(m.value)) for m in enum)
+
+
+def test_actions_name_states_that_exist_and_follow_the_table():
+    from registry_app.domain.states import ACTIONS, DIVORCE_ACTIONS
+    from registry_app.services.marriage import MarriageService
+    from registry_app.storage.models import Record
+
+    assert set(ACTIONS) <= {m.value for m in MarriageState}
+    assert set(DIVORCE_ACTIONS) <= {m.value for m in DivorcePhase} | {m.value for m in st.DivorceState}
+    # an action that moves the record is one the transition table allows
+    moves = {"review": "reviewed", "register": "registered", "cancel": "cancelled"}
+    for state, actions in ACTIONS.items():
+        for action in actions & set(moves):
+            assert allowed(MarriageState, state, moves[action]), (state, action)
+    assert MarriageService.allowed_actions(Record(kind="marriage", status="reviewed")) == {"register", "cancel"}
+    assert MarriageService.allowed_actions(Record(kind="marriage", status="cancelled")) == frozenset()
