@@ -10,8 +10,8 @@ from registry_app.cli import Env, emit, handled, pass_env
 DEFAULT_OFFICE_NAME = "南京市玄武区民政局婚姻登记处"
 
 
-def _progress(phase: str, done: int, total: int) -> None:
-    click.echo(f"demo-data {phase} {done}/{total}", err=True)
+def _progress(done: int, total: int, label: str) -> None:
+    click.echo(f"demo-data {label} {done}/{total}", err=True)
 
 
 @click.command("demo-data")

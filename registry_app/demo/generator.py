@@ -27,7 +27,6 @@ import heapq
 import random
 import time
 from functools import lru_cache
-from typing import Callable
 
 from sqlalchemy import func, select, update
 
@@ -39,6 +38,7 @@ from registry_app.demo.model import DemoSummary, _Marriage, _Person
 from registry_app.demo.writer import BulkWriter
 from registry_app.domain.states import AdoptionState, CertificateState, DivorceState, MarriageState, SyncState
 from registry_app.errors import RegistryError
+from registry_app.operations import NO_PROGRESS, Progress
 from registry_app.storage.bulk import SharedData
 from registry_app.services import audit, record_seals
 from registry_app.services.audit import lock_chain
@@ -71,7 +71,7 @@ DIVORCE_VOID_REMARK = "双方离婚，证件失效"
 REISSUE_VOID_REMARK = "已补领，原证作废"
 MARKER_SOURCE = "demo"
 
-ProgressFn = Callable[[str, int, int], None]
+ProgressFn = Progress  # the one protocol: progress(done, total, label)
 
 
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
@@ -110,7 +110,7 @@ class DemoGenerator:
         # an end-of-day batch); by default none, so a demo database does not flood the first real export.
         self.event_from = (self.until - dt.timedelta(days=event_days)).toordinal() + 1 if event_days > 0 \
             else self.until.toordinal() + 1
-        self.progress = progress or (lambda phase, done, total: None)
+        self.progress = progress or NO_PROGRESS
         self.rng = random.Random(seed)
         self.summary = DemoSummary(seed=seed, until=self.until.isoformat())
         self._surnames = _cumulative(names.SURNAMES)
@@ -609,7 +609,7 @@ class DemoGenerator:
     def _maybe_flush(self) -> None:
         if self.w.pending() >= CHUNK:
             self.w.flush()
-            self.progress("write", self.summary.records, self.target)
+            self.progress(self.summary.records, self.target, "写入记录")
 
     # --- the run -----------------------------------------------------------------------------------
     def run(self) -> DemoSummary:
@@ -649,7 +649,7 @@ class DemoGenerator:
             self.modern_target = self.target
             self._back_entered(self.target - self.summary.records)
             self.w.flush()
-            self.progress("links", self.summary.records, self.target)
+            self.progress(self.summary.records, self.target, "建立关联")
             for i in range(0, len(self.dissolved), CHUNK):
                 part = self.dissolved[i:i + CHUNK]
                 s.execute(update(Record.__table__).where(Record.__table__.c.id == _bind("rid"))
@@ -685,7 +685,7 @@ class DemoGenerator:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA cache_size = -2000")
         self.summary.seconds = round(time.perf_counter() - started, 2)
-        self.progress("done", self.summary.records, self.target)
+        self.progress(self.summary.records, self.target, "完成")
         return self.summary
 
 
