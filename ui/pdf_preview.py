@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from registry_app.operations import Progress
 from ui.background import BackgroundOperation, start
 from ui.errors import error_text
 
@@ -68,7 +69,7 @@ def _to_image(page: pdfium.PdfPage, dpi: float) -> QImage:
 
 
 def render_pages(pdf: bytes, dpi: float = SCREEN_DPI, *, pages: list[int] | None = None,
-                 progress: Callable[[int, int], None] | None = None,
+                 progress: Progress | None = None,
                  cancelled: Callable[[], bool] | None = None) -> list[QImage]:
     """Render the PDF's pages (all, or the given indexes) to images at `dpi`."""
     out: list[QImage] = []
@@ -81,7 +82,7 @@ def render_pages(pdf: bytes, dpi: float = SCREEN_DPI, *, pages: list[int] | None
                     break
                 out.append(_to_image(doc[index], dpi))
                 if progress is not None:
-                    progress(n + 1, len(wanted))
+                    progress(n + 1, len(wanted), "预览")
         finally:
             doc.close()
     return out
@@ -107,7 +108,7 @@ def _render_band(pdf: bytes, index: int, dpi: float, top_px: int, band_px: int) 
             doc.close()
 
 
-def paint_pdf(printer, pdf: bytes, *, progress: Callable[[int, int], None] | None = None,
+def paint_pdf(printer, pdf: bytes, *, progress: Progress | None = None,
               cancelled: Callable[[], bool] | None = None) -> int:
     """Print every page of `pdf` on a QPrinter at actual size: each page is rendered at the printer's
     resolution and painted from the paper's top-left corner; the paper size follows the PDF page.
@@ -144,7 +145,7 @@ def paint_pdf(printer, pdf: bytes, *, progress: Callable[[int, int], None] | Non
                 painter.drawImage(QRectF(0, top, band.width(), band.height()), band)
             done += 1
             if progress is not None:
-                progress(done, len(sizes))
+                progress(done, len(sizes), "送往打印机")
     finally:
         painter.end()
     return done
@@ -217,7 +218,7 @@ class PdfPreview(QWidget):
         self.canvas.clear()
         self.canvas.setText("正在生成预览……")
         operation = BackgroundOperation(lambda report, cancelled: render_pages(
-            pdf, self.dpi, progress=lambda d, t: report(d, t, "预览"), cancelled=cancelled))
+            pdf, self.dpi, progress=report, cancelled=cancelled))
         operation.signals.succeeded.connect(lambda images, g=generation: self._show_images(images, g))
         operation.signals.failed.connect(lambda exc, g=generation: self._failed(exc, g))
         self._operation = operation

@@ -24,14 +24,12 @@ from registry_app.certificates.layout import FieldSpec, Layout, load_layout
 from registry_app.certificates.qr import qr_matrix
 from registry_app.certificates.views import CertificateView
 from registry_app.errors import Cancelled, RegistryError
+from registry_app.operations import Progress
 
 GREY = Color(0.55, 0.55, 0.55)
 LIGHT_GREY = Color(0.75, 0.75, 0.75)
 QUIET_ZONE_MODULES = 4
 PREVIEW_MARK = "白纸预览样张 · 仅供核对套打位置"
-
-Progress = Callable[[int, int], None]
-
 
 def field_text(view: CertificateView, source: str) -> str:
     """The printed text of a layout source such as "holders.1.birth_date" or "extra.adoptee.name"."""
@@ -220,6 +218,6 @@ def render_many(views: Iterable[CertificateView], *, calibration: Calibration | 
         _draw_certificate(c, view, layout, cal, on_blank)
         c.showPage()
         if progress is not None:
-            progress(done + 1, total)
+            progress(done + 1, total, "生成证书")
     c.save()
     return buf.getvalue()

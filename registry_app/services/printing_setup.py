@@ -18,6 +18,7 @@ from registry_app.certificates import Calibration, calibration_sheet_pdf, render
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import CertificateState, CertificateType
 from registry_app.errors import Cancelled, Issue, InvalidState, NotFound, Refused, RegistryError
+from registry_app.operations import Progress
 from registry_app.services import audit
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.context import AppContext
@@ -25,9 +26,6 @@ from registry_app.storage.models import Certificate, PrintJob, PrinterCalibratio
 
 _NUMBER = re.compile(r"^[A-Z]{1,2}\d{6}-\d{4}-\d{6}$")
 NAME_MAX = 64
-
-Progress = Callable[[int, int], None]
-
 
 @dataclass(frozen=True)
 class CalibrationInfo:

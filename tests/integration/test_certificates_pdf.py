@@ -229,7 +229,7 @@ def test_calibration_sheet_is_one_a4_page_with_rulers():
 def test_render_many_one_page_per_certificate_with_progress():
     views = [make_view("marriage"), make_view("divorce"), make_view("adoption")]
     seen = []
-    pdf = render_many(views, progress=lambda done, total: seen.append((done, total)))
+    pdf = render_many(views, progress=lambda done, total, label: seen.append((done, total)))
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 3
     assert seen == [(1, 3), (2, 3), (3, 3)]
@@ -241,7 +241,7 @@ def test_render_many_stops_when_cancelled():
     views = [make_view("marriage") for _ in range(5)]
     seen = []
     with pytest.raises(RegistryError) as err:
-        render_many(views, progress=lambda d, t: seen.append(d), cancelled=lambda: len(seen) >= 2)
+        render_many(views, progress=lambda d, t, label: seen.append(d), cancelled=lambda: len(seen) >= 2)
     assert err.value.code == "CANCELLED"
     assert seen == [1, 2]
 

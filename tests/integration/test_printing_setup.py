@@ -136,7 +136,7 @@ def test_render_day_gives_one_page_per_booklet_and_logs_each_print(clerk_ctx, su
     # the first certificate was printed at the counter already: bulk printing leaves it out
     CertificatePrinting(clerk_ctx).render(results[0].record_id)
     seen = []
-    day = setup.render_day(DAY, progress=lambda d, t: seen.append((d, t)))
+    day = setup.render_day(DAY, progress=lambda d, t, label: seen.append((d, t)))
     assert day.pages == 4 and len(PdfReader(io.BytesIO(day.pdf)).pages) == 4   # two booklets per marriage
     assert day.certificates == [r.certificate_no for r in results[1:]]
     assert day.skipped == [results[0].certificate_no]
@@ -164,7 +164,7 @@ def test_cancel_stops_the_bulk_print_and_logs_nothing(clerk_ctx):
     setup = PrintingSetup(clerk_ctx)
     seen = []
     with pytest.raises(RegistryError) as exc:
-        setup.render_day(DAY, progress=lambda d, t: seen.append(d), cancelled=lambda: len(seen) >= 2)
+        setup.render_day(DAY, progress=lambda d, t, label: seen.append(d), cancelled=lambda: len(seen) >= 2)
     assert exc.value.code == "CANCELLED"
     assert seen == [1, 2]
     with clerk_ctx.db.read() as s:

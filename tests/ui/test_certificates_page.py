@@ -218,7 +218,7 @@ def test_paint_pdf_prints_every_page_at_actual_size(qtbot, clerk_ctx, tmp_path):
     out = tmp_path / "printed.pdf"
     printer.setOutputFileName(str(out))
     seen = []
-    assert paint_pdf(printer, pdf, progress=lambda d, t: seen.append((d, t))) == 2
+    assert paint_pdf(printer, pdf, progress=lambda d, t, label: seen.append((d, t))) == 2
     assert seen == [(1, 2), (2, 2)]
     printed = PdfReader(out).pages
     assert len(printed) == 2

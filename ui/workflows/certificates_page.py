@@ -241,7 +241,7 @@ class PrintTab(QWidget):
         def work(report, cancelled):
             pdf = CertificatePrinting(ctx).render(record_id, calibration=calibration, approved_by=approved_by,
                                                   approver_password=approver_password)
-            return target.print_pdf(pdf, "证书", progress=lambda d, t: report(d, t, "打印"))
+            return target.print_pdf(pdf, "证书", progress=report)
 
         self.print_button.setEnabled(False)
         say(self.message, "正在打印……")
@@ -276,10 +276,10 @@ class PrintTab(QWidget):
 
         def work(report, cancelled):
             result = PrintingSetup(ctx).render_day(day, calibration=calibration, cancelled=cancelled,
-                                                   progress=lambda d, t: report(d, t, "生成证书"))
+                                                   progress=report)
             # once logged, the pages go to the printer in full: no cancel half-way through the paper
             pages = target.print_pdf(result.pdf, f"{day.isoformat()} 证书",
-                                     progress=lambda d, t: report(d, t, "送往打印机"))
+                                     progress=report)
             return result, pages
 
         op = BackgroundOperation(work)

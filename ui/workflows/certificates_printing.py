@@ -9,9 +9,9 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
+from registry_app.operations import Progress
 from ui.pdf_preview import page_sizes, paint_pdf
 
-Progress = Callable[[int, int], None]
 
 
 class PrintTarget:
@@ -57,7 +57,7 @@ class RecordingPrintTarget(PrintTarget):
         pages = len(page_sizes(pdf))
         self.printed.append((title, pages, pdf))
         if progress is not None:
-            progress(pages, pages)
+            progress(pages, pages, "送往打印机")
         return pages
 
 
