@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from registry_app.domain.roles import Permission
 from registry_app.errors import PermissionDenied, RegistryError
-from registry_app.operations import IsCancelled, Progress  # noqa: F401 — the one protocol, re-used here
+from registry_app.operations import NEVER_CANCELLED, NO_PROGRESS, IsCancelled, Progress  # noqa: F401 — re-used
 from registry_app.services.context import AppContext, CurrentUser
 from registry_app.services.settings import load_settings
 from registry_app.storage.models import Batch, KeyMaterial, RecordEvent, Setting
@@ -23,12 +23,9 @@ OFFICE_KEY = "office_signing"
 _CHUNK = 5000
 
 
-def noop_progress(_done: int, _total: int, _label: str = "") -> None:
-    pass
-
-
-def never() -> bool:
-    return False
+# the protocol's defaults, under the names the sync modules use
+noop_progress = NO_PROGRESS
+never = NEVER_CANCELLED
 
 
 def as_date(value: dt.date | str) -> dt.date:
