@@ -32,6 +32,7 @@ from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.printing_setup import PrintingSetup
 from registry_app.services.stock import BOOKLET_TYPES, BlankStock
 from ui.background import BackgroundOperation, start
+from ui.errors import error_text
 
 VERDICTS = {
     "OK": ("有效", "good", "二维码签名与本机关密钥相符，证书未作废。"),
@@ -42,10 +43,6 @@ VERDICTS = {
     "NO_QR": ("未找到二维码", "bad", "所选PDF中没有证书二维码。"),
 }
 SPOIL_REASONS = ["卡纸", "打印错位", "内容打错", "污损", "其他"]
-
-
-def issues_text(exc: RegistryError) -> str:
-    return "；".join(i.message for i in exc.issues)
 
 
 def choose_pdf_dialog(parent: QWidget) -> str | None:
@@ -143,7 +140,7 @@ class StockTab(QWidget):
         try:
             rows = BlankStock(self.ctx).summary()
         except RegistryError as exc:
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             return
         self.summary_table.setRowCount(len(rows))
         for r, row in enumerate(rows):
@@ -159,7 +156,7 @@ class StockTab(QWidget):
         try:
             count = BlankStock(self.ctx).receive(self.booklet_type.currentData(), first, last)
         except RegistryError as exc:
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             return
         say(self.message, f"已入库{self.booklet_type.currentText()} {count} 本（{first} 至 {last}）", "good")
         self.first.clear()
@@ -171,7 +168,7 @@ class StockTab(QWidget):
         try:
             BlankStock(self.ctx).spoil(serial, reason)
         except RegistryError as exc:
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             return
         say(self.message, f"空白证书 {serial} 已作废（{reason}）", "good")
         self.serial.clear()
@@ -294,7 +291,7 @@ class CalibrationTab(QWidget):
             cal = Calibration.from_measurement("", self.NOMINAL, (self.measured_x.value(), self.measured_y.value()),
                                                self.SPAN, self.measured_span.value())
         except RegistryError as exc:
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             return
         self.dx.setValue(cal.dx_mm)
         self.dy.setValue(cal.dy_mm)
@@ -307,7 +304,7 @@ class CalibrationTab(QWidget):
             saved = PrintingSetup(self.ctx).save_calibration(self.name.currentText(), self.dx.value(),
                                                              self.dy.value(), self.scale.value())
         except RegistryError as exc:
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             return
         self.page.refresh_calibrations()
         say(self.message, f"已保存校准“{saved.name}”。可用“用所选校准打印核对页”再打印一次核对。", "good")
@@ -319,7 +316,7 @@ class CalibrationTab(QWidget):
         try:
             PrintingSetup(self.ctx).delete_calibration(name)
         except RegistryError as exc:
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             return
         self.page.refresh_calibrations()
         say(self.message, f"已删除校准“{name}”", "good")
@@ -328,14 +325,14 @@ class CalibrationTab(QWidget):
         try:
             pdf = PrintingSetup(self.ctx).calibration_sheet(name) if name else calibration_sheet_pdf()
         except RegistryError as exc:
-            say(self.message, issues_text(exc), "bad")
+            say(self.message, error_text(exc), "bad")
             return
         target = self.page.print_target
         if not target.choose(self, "打印校准页"):
             return
         op = BackgroundOperation(lambda report, cancelled: target.print_pdf(pdf, "打印校准页"))
         op.signals.succeeded.connect(lambda _pages: say(self.message, "校准页已送打印机", "good"))
-        op.signals.failed.connect(lambda exc: say(self.message, f"打印失败：{exc}", "bad"))
+        op.signals.failed.connect(lambda exc: say(self.message, "打印失败：" + error_text(exc), "bad"))
         op.signals.finished.connect(self._finished)
         self.operation = op
         start(op)
