@@ -85,15 +85,6 @@ def _weighted(digits: str, offset: int) -> int:
     return sum(int(c) * w for c, w in zip(digits, _WEIGHTS[offset:]))
 
 
-def _cumulative(pairs):
-    items = [p for p, _ in pairs]
-    cum, total = [], 0.0
-    for _, w in pairs:
-        total += w
-        cum.append(total)
-    return items, cum, total
-
-
 class DemoGenerator:
     """One run: `run()` writes `records` records into an initialised database in one transaction."""
 
@@ -113,10 +104,10 @@ class DemoGenerator:
         self.progress = progress or NO_PROGRESS
         self.rng = random.Random(seed)
         self.summary = DemoSummary(seed=seed, until=self.until.isoformat())
-        self._surnames = _cumulative(names.SURNAMES)
-        self._regions = _cumulative(names.REGION_CODES)
-        self._ethnicities = _cumulative(names.ETHNICITIES)
-        self._educations = _cumulative(names.EDUCATIONS)
+        self._surnames = names.cumulative(names.SURNAMES)
+        self._regions = names.cumulative(names.REGION_CODES)
+        self._ethnicities = names.cumulative(names.ETHNICITIES)
+        self._educations = names.cumulative(names.EDUCATIONS)
         self._initials: dict[str, str] = {}
         self._party_data: dict[tuple, SharedData] = {}
         self._marriage_data = SharedData(
@@ -458,7 +449,7 @@ class DemoGenerator:
         """A marriage case that registers on `on`: two adults of legal age with unused ID numbers."""
         saved = self._regions
         if regions:
-            self._regions = _cumulative([(r, 1.0) for r in regions])
+            self._regions = names.cumulative([(r, 1.0) for r in regions])
         try:
             man = self._adult("M", on.toordinal())
             woman = self._adult("F", on.toordinal())

@@ -96,3 +96,13 @@ WELFARE_INSTITUTIONS: tuple[str, ...] = (
 
 # Old free-text certificate numbers of back-entered paper archives use the office's short name.
 OLD_NUMBER_PREFIX = "玄婚字"
+
+
+def cumulative(pairs):
+    """(items, cumulative weights, total) of a table of (item, weight): for drawing by weight with bisect."""
+    items = [p for p, _ in pairs]
+    cum, total = [], 0.0
+    for _, w in pairs:
+        total += w
+        cum.append(total)
+    return items, cum, total

@@ -17,6 +17,8 @@ from registry_app.services.context import AppContext
 from registry_app.storage.models import AuditEntry, ChainHead
 
 GENESIS = "0" * 64
+#: session.info key: the transaction's newest entry and its context (record seals add digests to it).
+LAST_ENTRY = "registry.last_audit_entry"
 
 
 def canonical(obj) -> bytes:
@@ -76,7 +78,7 @@ def record(
     session.add(entry)
     session.flush()
     # The transaction's newest entry: record seals add the changed records' digests to it at commit.
-    session.info["registry.last_audit_entry"] = (entry, ctx)
+    session.info[LAST_ENTRY] = (entry, ctx)
     return entry
 
 

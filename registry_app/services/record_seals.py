@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 
 from registry_app.clock import Clock
 from registry_app.services import audit
-from registry_app.storage.digests import all_record_ids, record_digests, touched_records
+from registry_app.storage.digests import TOUCHED_KEY, all_record_ids, record_digests, touched_records
 from registry_app.storage.models import AuditEntry, Certificate, Document, Party, Record
 
-TOUCHED = "registry.touched_records"  # storage.digests.touched_records keeps the same set
-LAST_ENTRY = "registry.last_audit_entry"
+TOUCHED = TOUCHED_KEY
+LAST_ENTRY = audit.LAST_ENTRY
 #: Digests added to an operation's own entry; above this, separate `record.sealed` entries.
 INLINE_MAX = 200
 #: Digests per `record.sealed` entry of a bulk write.
@@ -39,11 +39,6 @@ def touch(session: Session, ids: Iterable[int]) -> None:
     """Bulk writers: these records were changed outside the ORM in this transaction (an UPDATE statement;
     storage.bulk notes the rows it inserts itself)."""
     touched_records(session).update(int(i) for i in ids)
-
-
-def note_entry(session: Session, entry: AuditEntry, ctx) -> None:
-    """audit.record calls this: the newest entry of the transaction, and who wrote it."""
-    session.info[LAST_ENTRY] = (entry, ctx)
 
 
 @event.listens_for(Session, "after_flush")

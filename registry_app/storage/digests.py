@@ -27,12 +27,12 @@ CHUNK = 2000
 
 #: Tables whose rows belong to a record's state, besides `records` itself.
 SEALED_CHILDREN = ("parties", "certificates", "documents")
-_TOUCHED = "registry.touched_records"
+TOUCHED_KEY = "registry.touched_records"
 
 
 def touched_records(session: Session) -> set[int]:
     """Ids of records this transaction has changed so far (kept in the session; sealed at commit)."""
-    return session.info.setdefault(_TOUCHED, set())
+    return session.info.setdefault(TOUCHED_KEY, set())
 
 
 _SKIP = {
@@ -92,4 +92,4 @@ def all_record_ids(session: Session) -> Iterator[list[int]]:
         last = part[-1]
 
 
-__all__ = ["DIGEST_HEX", "SEALED_CHILDREN", "all_record_ids", "record_digests", "touched_records"]
+__all__ = ["DIGEST_HEX", "SEALED_CHILDREN", "TOUCHED_KEY", "all_record_ids", "record_digests", "touched_records"]

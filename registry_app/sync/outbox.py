@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from registry_app.errors import RegistryError
+from registry_app.fsutil import fsync_dir
 from registry_app.sync import container
 from registry_app.sync.batch import FILE_SUFFIX
 
@@ -138,17 +139,6 @@ def remove_temp_files(folder: Path) -> list[str]:
     return removed
 
 
-def _sync_dir(folder: Path) -> None:
-    # makes a rename durable; not possible on Windows, where opening a directory fails
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def file_sha256(path: Path) -> str | None:
     digest = hashlib.sha256()
     try:
@@ -178,8 +168,8 @@ def quarantine(path: Path, target: Path) -> Path:
     try:
         target_dir.mkdir(exist_ok=True)
         os.replace(path, target)
-        _sync_dir(path.parent)
-        _sync_dir(target_dir)
+        fsync_dir(path.parent)
+        fsync_dir(target_dir)
     except OSError as exc:
         raise RegistryError(f"无法将{path.name}移入隔离文件夹（{exc.strerror}）", code="SYNC_QUARANTINE_FAILED") from None
     return target
