@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from registry_app.clock import Clock
-from registry_app.domain.roles import Permission
+from registry_app.domain.roles import Permission, can
 from registry_app.errors import Issue, Refused, RegistryError, StorageError, WrongPassphrase
 from registry_app.fsutil import fsync_dir, sweep_temp_files, temp_name
 from registry_app.paths import default_backup_dir
@@ -276,7 +276,10 @@ class Backups:
         else:
             warning = ""
         if warning and not configured:
-            warning += "；请在系统管理中设置备份文件夹（U盘或另一块硬盘）"
+            # only an administrator can set it: anyone else is told whom to ask
+            admin = self.ctx.user is not None and can(self.ctx.user.role, Permission.MANAGE_SETTINGS)
+            warning += ("；请在系统管理中设置备份文件夹（U盘或另一块硬盘）" if admin
+                        else "；请系统管理员设置备份文件夹（U盘或另一块硬盘）")
         return BackupStatus(str(folder), configured, reachable, settings.backup_keep, last_file, last_at, warning)
 
     def _recorded(self, path: Path) -> bool:

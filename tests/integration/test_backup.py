@@ -324,7 +324,8 @@ def test_status_warns_when_the_last_backup_is_old_or_the_folder_is_gone(db, admi
     assert err.value.codes() == ["BACKUP_DIR_UNREACHABLE"]
 
 
-def test_without_a_folder_set_backups_go_next_to_the_database_and_the_warning_says_so(db, admin_ctx, db_path):
+def test_without_a_folder_set_backups_go_next_to_the_database_and_the_warning_says_so(db, admin_ctx, clerk_ctx,
+                                                                                      db_path):
     backups = Backups(admin_ctx)
     made = backups.run_daily()
     assert Path(made.path).parent == db_path.parent / "backups"
@@ -332,7 +333,9 @@ def test_without_a_folder_set_backups_go_next_to_the_database_and_the_warning_sa
     assert status.last_file == made.file and not status.configured
     assert status.warning == ""
     admin_ctx.clock.advance(days=2)
-    assert "设置备份文件夹" in backups.status().warning
+    assert "请在系统管理中设置备份文件夹" in backups.status().warning
+    # a clerk cannot set it: the status bar says whom to ask
+    assert "请系统管理员设置备份文件夹" in Backups(clerk_ctx).status().warning
 
 
 @pytest.mark.parametrize("folder, keep, codes", [
