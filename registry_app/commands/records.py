@@ -1,12 +1,12 @@
 """`registry search`, `registry import archive`, `registry stats`, `registry correction ...`."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from registry_app.cli import Env, emit, handled, parse_date_option, pass_env
+from registry_app.commands.common import load_json
 from registry_app.errors import Issue, Refused
 
 
@@ -80,10 +80,8 @@ def correction() -> None:
 def _changes(pairs: tuple[str, ...], changes_json: str | None) -> list[dict]:
     out = []
     if changes_json:
-        try:
-            data = json.loads(Path(changes_json).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise Refused([Issue("CHANGES_FILE_INVALID", f"无法读取更正文件：{exc}", "changes")]) from None
+        # the same reader as a case file: BOM accepted; duplicate keys, deep nesting, size, devices refused
+        data = load_json(Path(changes_json))
         out.extend(data if isinstance(data, list) else [data])
     for pair in pairs:
         path, sep, value = pair.partition("=")

@@ -199,3 +199,33 @@ def test_each_step_is_audited(clerk_ctx, supervisor_ctx, db, marriage):
         ("correction.proposed", "clerk", "笔误"), ("correction.approved", "supervisor", "同意")]
     assert entries[0].detail == {"record_id": marriage, "paths": ["parties.1.name"]}
     assert "张卫" not in str(entries[0].detail)
+
+
+def test_a_changes_file_is_read_like_a_case_file(clerk_ctx, db, db_path, tmp_path):
+    """`correction propose --changes FILE`: a BOM is fine, a key given twice is refused and nothing proposed."""
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from registry_app.cli import main
+    from registry_app.services.marriage import MarriageCase, MarriageService
+    from tests.conftest import PASSPHRASE, PASSWORDS
+    from tests.factories import marriage_case
+
+    rec = MarriageService(clerk_ctx).register_case(MarriageCase.from_dict(marriage_case()))
+    env = {"REGISTRY_PASSPHRASE": PASSPHRASE, "REGISTRY_USER_PASSWORD": PASSWORDS["clerk"]}
+    args = ["--db", str(db_path), "correction", "propose", str(rec.record_id), "--reason", "录入错误", "--user", "clerk",
+            "--changes"]
+    twice = tmp_path / "twice.json"
+    twice.write_text('[{"path": "parties.1.name", "new": "张玮", "new": "张三"}]', encoding="utf-8")
+    refused = CliRunner().invoke(main, [*args, str(twice)], env=env)
+    assert refused.exit_code == 2
+    assert [e["code"] for e in _json.loads(refused.output)["errors"]] == ["CASE_DUPLICATE_KEY"]
+    with_bom = tmp_path / "bom.json"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + '[{"path": "parties.1.name", "new": "张玮"}]'.encode())
+    proposed = CliRunner().invoke(main, [*args, str(with_bom)], env=env)
+    assert proposed.exit_code == 0, proposed.output
+    with db.read() as s:
+        from registry_app.storage.models import Correction
+
+        assert [c.changes[0]["new"] for c in s.query(Correction).all()] == ["张玮"]
