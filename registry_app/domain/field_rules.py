@@ -42,6 +42,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from registry_app.domain.ids import age_on
 from registry_app.errors import Issue
 
 MAX_AGE = 150
@@ -193,8 +194,7 @@ def age_issue(birth: dt.date | None, on: dt.date, path: str) -> Issue | None:
     """A birth date more than MAX_AGE years back is a typing error (1825 for 1985, ...)."""
     if birth is None or birth > on:
         return None
-    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-    if age > MAX_AGE:
+    if age_on(birth, on) > MAX_AGE:
         return Issue("AGE_OVER_LIMIT", f"按出生日期已超过{MAX_AGE}周岁，请核对出生日期", path)
     return None
 

@@ -149,6 +149,18 @@ def validate_document(id_type: IdType | str, number: str, today: dt.date | None 
     return None
 
 
+def mask_id(number: str | None) -> str | None:
+    """How an ID number is shown in lists and written in the audit trail: first 6 + ******** + last 4 for a
+    resident ID; shorter documents keep only their ends; four characters or fewer are hidden whole."""
+    if not number:
+        return number
+    if len(number) >= 14:
+        return number[:6] + "********" + number[-4:]
+    if len(number) > 4:
+        return number[:1] + "*" * (len(number) - 3) + number[-2:]
+    return "*" * len(number)
+
+
 def age_on(birth: dt.date, on: dt.date) -> int:
     """Full years of age on a date. Someone born on 29 February comes of age on 1 March
     in a common year (the anniversary does not exist, so it has not yet been reached on 28 February)."""

@@ -31,7 +31,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from registry_app.domain.field_rules import normalise_id, text_issues
-from registry_app.domain.ids import IdType, InvalidIdNumber, parse_resident_id
+from registry_app.domain.ids import IdType, InvalidIdNumber, age_on, parse_resident_id
 from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import DivorceState, MarriageState
@@ -211,7 +211,7 @@ def parse_row(raw: dict, row_no: int, today: dt.date) -> tuple[ArchiveRow | None
             if p.birth_date and p.birth_date <= today:
                 if p.birth_date >= reg:
                     issues.append(Issue("BIRTH_AFTER_REGISTRATION", "出生日期不早于登记日期", f"{key}.birth_date"))
-                elif _age(p.birth_date, reg) < MIN_PLAUSIBLE_AGE:
+                elif age_on(p.birth_date, reg) < MIN_PLAUSIBLE_AGE:
                     issues.append(Issue("AGE_IMPLAUSIBLE", f"登记时未满{MIN_PLAUSIBLE_AGE}周岁，疑为录入错误",
                                         f"{key}.birth_date"))
     archive_no = raw.get("archive_no", "")
@@ -223,10 +223,6 @@ def parse_row(raw: dict, row_no: int, today: dt.date) -> tuple[ArchiveRow | None
                       certificate_no=raw.get("certificate_no") or None, party1=p1, party2=p2,
                       archive_no=archive_no, office_name=raw.get("office_name", ""),
                       remarks=raw.get("remarks", "")), []
-
-
-def _age(birth: dt.date, on: dt.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 # --- the import ---------------------------------------------------------------------------------------

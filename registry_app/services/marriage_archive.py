@@ -26,7 +26,7 @@ from registry_app.certificates.forms import MarriageRecordEntry, marriage_record
 from registry_app.certificates.render import render_form
 from registry_app.certificates.views import PartyView
 from registry_app.domain.field_rules import normalise_id, structure_issues, text_issues, type_issue, valid_record_id
-from registry_app.domain.ids import IdType, InvalidIdNumber, parse_resident_id, validate_document
+from registry_app.domain.ids import IdType, InvalidIdNumber, mask_id, parse_resident_id, validate_document
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import BlankState, CertificateState, DivorceState, MarriageState, record_status_zh
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
@@ -448,7 +448,7 @@ class MarriageArchive:
                                       "name")])
             entries.sort(key=lambda e: (e[0] or dt.date.min, e[1]))
             entry = audit.record(self.ctx, s, "record.proof", "person",
-                                 _mask(query["id_number"]) or query["name"],
+                                 mask_id(query["id_number"]) or query["name"],
                                  {"record_ids": record_ids, "entries": len(entries), "purpose": purpose})
             proof_number = f"{settings.office_code}-{today.year}-{entry.id:06d}"
             form = marriage_record_proof(office_name=settings.office_name, person=view,
@@ -625,11 +625,3 @@ class MarriageArchive:
                 "replacement_blank_serial": blank_serial if replacement else None, "spoiled_blanks": spoiled})
             return {"certificate_no": number, "status": cert.status, "record_id": rec.id,
                     "replacement_no": replacement, "spoiled_blanks": spoiled}
-
-
-def _mask(number: str | None) -> str:
-    if not number:
-        return ""
-    if len(number) >= 14:
-        return number[:6] + "********" + number[-4:]
-    return number[:1] + "*" * max(len(number) - 3, 0) + number[-2:]

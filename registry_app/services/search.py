@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import Select, and_, func, select, union
 from sqlalchemy.orm import Session
 
-from registry_app.domain.ids import check_character
+from registry_app.domain.ids import check_character, mask_id
 from registry_app.domain.roles import Permission
 from registry_app.errors import Issue, Refused
 from registry_app.services import audit
@@ -61,17 +61,6 @@ class ParsedQuery:
     def audit_text(self) -> str:
         """What the audit trail keeps: a full ID number only in masked form."""
         return mask_id(self.value) if self.kind == "id_number" else self.value
-
-
-def mask_id(number: str | None) -> str | None:
-    """First 6 + ******** + last 4 for a resident ID; shorter documents keep only their ends."""
-    if not number:
-        return number
-    if len(number) >= 14:
-        return number[:6] + "********" + number[-4:]
-    if len(number) > 4:
-        return number[:1] + "*" * (len(number) - 3) + number[-2:]
-    return "*" * len(number)
 
 
 def upgrade_15(number: str) -> str:

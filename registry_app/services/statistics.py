@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry_app.clock import CHINA_TZ
+from registry_app.domain.ids import age_on
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import AdoptionState, CertificateState, DivorceState
 from registry_app.errors import Issue, Refused
@@ -122,10 +123,6 @@ class Report:
                          ["指标代码 key", "指标 indicator", "数值 value"], *self.to_rows()])
 
 
-def _age(birth: dt.date, on: dt.date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
 class Statistics:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
@@ -182,7 +179,7 @@ class Statistics:
                 sex_key = "male" if sex == "M" else "female" if sex == "F" else None
                 band = "unknown"
                 if birth and reg_date:
-                    age = _age(birth, reg_date)
+                    age = age_on(birth, reg_date)
                     band = next(key for key, _, lo, hi in AGE_BANDS if lo <= age < hi)
                 bands[band]["total"] += 1
                 if sex_key:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.adoption import ConditionResult, Status
+from registry_app.domain.adoption_rules import ADOPTEE_CONSENT_AGE
 from registry_app.domain.ids import IdType, InvalidIdNumber, age_on, parse_resident_id, validate_document
 from registry_app.errors import Issue, RegistryError
 from registry_app.services.adoption import AdoptionService, status_label
@@ -382,9 +383,9 @@ class AdoptionPage(PageBase):
         p.show_row(self.special_difficulty, kind == "birth_parents" and not step and not self.collateral)
         c = self.consents_form
         c.show_row(self.spouses_consent, self.couple)
-        c.show_row(self.adoptee_consent, self._child_age() >= 8)
+        c.show_row(self.adoptee_consent, self._child_age() >= ADOPTEE_CONSENT_AGE)
         c.show_row(self.birth_parent_consent, step)
-        c.setVisible(self.couple or step or self._child_age() >= 8)
+        c.setVisible(self.couple or step or self._child_age() >= ADOPTEE_CONSENT_AGE)
         self.notice_form.setVisible(situation == "parents_unknown")
         self.assess_form.setVisible(not step)
 
@@ -421,7 +422,7 @@ class AdoptionPage(PageBase):
             },
             "consents": {
                 "spouses": self.couple and self.spouses_consent.isChecked(),
-                "adoptee": self._child_age() >= 8 and self.adoptee_consent.isChecked(),
+                "adoptee": self._child_age() >= ADOPTEE_CONSENT_AGE and self.adoptee_consent.isChecked(),
                 "birth_parent": step and self.birth_parent_consent.isChecked(),
                 "support_obligors": self.support_obligors.isChecked(),
             },
