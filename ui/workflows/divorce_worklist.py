@@ -110,10 +110,12 @@ class DivorceListModel(QAbstractTableModel):
         return str(section + 1) if 0 <= section < len(self._rows) else None
 
 
+# Whether an action may be taken is the service's answer (each row's `actions`, from the state table in the
+# domain); the page only explains a disabled button.
 def withdraw_block_reason(row: dict | None) -> str:
     if row is None:
         return NO_SELECTION
-    if row.get("phase") != "cooling_off":
+    if "withdraw" not in row.get("actions", ()):
         return f"只能在离婚冷静期内撤回（当前：{row.get('phase_zh', '')}）"
     return ""
 
@@ -121,11 +123,11 @@ def withdraw_block_reason(row: dict | None) -> str:
 def issue_block_reason(row: dict | None) -> str:
     if row is None:
         return NO_SELECTION
+    if "issue" in row.get("actions", ()):
+        return ""
     if row.get("phase") == "cooling_off":
         return f"冷静期未届满，{_date_zh(row.get('window_opens'))}起方可发给离婚证"
-    if row.get("phase") != "window_open":
-        return f"申请{row.get('phase_zh', '')}，不能发证"
-    return ""
+    return f"申请{row.get('phase_zh', '')}，不能发证"
 
 
 class DivorceWorkList(QWidget):
