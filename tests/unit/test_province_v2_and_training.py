@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 
-import fastjsonschema
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from registry_app.errors import RegistryError
 from registry_app.sync.ack import parse_ack
 from registry_app.sync.batch import make_manifest
 from registry_app.sync.province import ProvinceState, accept_batch, build_ack, validate_batch
-from registry_app.sync.schemas import _fast_check, schema_errors, schemas_dir
+from registry_app.sync.schemas import schemas_dir
 from registry_app.sync.signed import sign_document
 from tests.unit.test_province_side import DAY, KEYS, OFFICE, PROVINCE, batch, crafted, event, refused
 
@@ -108,28 +105,6 @@ def test_a_v2_ack_with_a_malformed_head_or_out_of_range_numbers_is_refused():
     assert err.value.code == "ACK_MALFORMED"
 
 
-# --- the fast path of the new schemas is never more lenient than the reference validator ---------------
-
-NEW = ["manifest-v2", "ack-v2", "ack-v1", "reference-v1"]
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 10**6) | st.text(max_size=12),
-    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=10), c, max_size=4), max_leaves=12)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.sampled_from(NEW), json_values)
-def test_fast_path_of_the_new_schemas_is_never_more_lenient(name, instance):
-    reference = Draft202012Validator(json.loads((schemas_dir() / f"{name}.schema.json").read_text("utf-8")))
-    try:
-        _fast_check(name)(instance)
-        fast_ok = True
-    except fastjsonschema.JsonSchemaException:
-        fast_ok = False
-    if fast_ok:
-        assert reference.is_valid(instance)
-    assert (schema_errors(name, instance) == []) == reference.is_valid(instance)
-
-
-@pytest.mark.parametrize("name", NEW)
+@pytest.mark.parametrize("name", ["manifest-v2", "ack-v2"])
 def test_the_new_schemas_are_valid_2020_12(name):
     Draft202012Validator.check_schema(json.loads((schemas_dir() / f"{name}.schema.json").read_text("utf-8")))

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from registry_app.sync.schemas import _fast_check, schema_errors, schemas_dir
 
-NAMES = ["event-v1", "manifest-v1", "ack-v1", "reference-v1", "public-key-v1"]
+NAMES = ["event-v1", "manifest-v1", "manifest-v2", "ack-v1", "ack-v2", "reference-v1", "public-key-v1"]
 # keywords whose meaning differs between 2020-12 and the older drafts the compiled validator implements
 DRAFT_SPECIFIC = {"prefixItems", "unevaluatedProperties", "unevaluatedItems", "dependentRequired",
                   "dependentSchemas", "$dynamicRef", "$anchor", "minContains", "maxContains"}
