@@ -202,18 +202,21 @@ def test_an_edit_newer_than_the_last_acknowledgement_is_left_to_the_chain_and_th
     assert now[:16] != printed["hash"][:16]  # but the sheet the supervisor signed says otherwise
 
 
-def test_old_acknowledgements_without_a_head_still_import_and_anchor_nothing(
-        clerk_ctx, supervisor_ctx, db, day_of_work, province, tmp_path):  # noqa: F811
-    """A province not yet upgraded answers in version 1: accepted, with a note, and no anchor stored."""
-    import json as _json
-
-    from registry_app.sync.signed import sign_document
-
+def exported_ack_body(clerk_ctx, province, tmp_path):
+    """The day exported, and the body of the province's acknowledgement of it (to be altered and re-signed)."""
     out = tmp_path / "out"
     result = SyncService(clerk_ctx).export(DAY, out)
     opened = validate_batch(Path(result.path).read_bytes(), receiver(province, out), ProvinceState()).opened
-    body = _json.loads(build_ack(opened, province_key=province, created_at="2026-06-16T08:00:00+08:00")
-                       .split(b"\n")[1])
+    return result, json.loads(build_ack(opened, province_key=province, created_at="2026-06-16T08:00:00+08:00")
+                              .split(b"\n")[1])
+
+
+def test_old_acknowledgements_without_a_head_still_import_and_anchor_nothing(
+        clerk_ctx, supervisor_ctx, db, day_of_work, province, tmp_path):  # noqa: F811
+    """A province not yet upgraded answers in version 1: accepted, with a note, and no anchor stored."""
+    from registry_app.sync.signed import sign_document
+
+    _result, body = exported_ack_body(clerk_ctx, province, tmp_path)
     body["format_version"] = 1
     del body["batch"]["audit_head"]
     ack = tmp_path / "old.ack"
@@ -230,11 +233,7 @@ def test_an_ack_repeating_another_head_than_the_batch_sent_is_refused_and_change
     from registry_app.sync.signed import sign_document
     from tests.integration.test_sync_service import snapshot
 
-    out = tmp_path / "out"
-    result = SyncService(clerk_ctx).export(DAY, out)
-    opened = validate_batch(Path(result.path).read_bytes(), receiver(province, out), ProvinceState()).opened
-    body = json.loads(build_ack(opened, province_key=province, created_at="2026-06-16T08:00:00+08:00")
-                      .split(b"\n")[1])
+    result, body = exported_ack_body(clerk_ctx, province, tmp_path)
     body["batch"]["audit_head"] = {"seq": result.audit_head["seq"], "hash": "0" * 64}
     ack = tmp_path / "other-head.ack"
     ack.write_bytes(sign_document("registry-ack", body, province, 2))
