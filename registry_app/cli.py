@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -117,17 +118,24 @@ def handled(exit_code: int = 2):
 
 
 pass_env = click.make_pass_decorator(Env)
+# scheme://… (postgresql+psycopg://, sqlite://, file://): never a file name an office means.
+URL_LIKE = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.\-]+://")
 
 
 @click.group(cls=GuardedGroup)
-@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
+@click.option("--db", "db_path", type=click.Path(), default=None,
               help="数据库文件（默认：用户数据目录中的 registry.db）")
 @click.option("--url", default=None, envvar="REGISTRY_DB_URL",
               help="数据库 URL（多窗口办公室的 PostgreSQL），优先于 --db")
 @click.pass_context
-def main(ctx: click.Context, db_path: Path | None, url: str | None) -> None:
+def main(ctx: click.Context, db_path: str | None, url: str | None) -> None:
     """婚姻收养登记系统命令行 (registry office command line)."""
-    ctx.obj = Env(db_path or default_db_path(), url)
+    # Checked on the raw text: a Path would fold "://" to ":/" and a URL would become a local file
+    # in a folder named after the scheme, which nobody backs up.
+    if db_path is not None and URL_LIKE.match(db_path):
+        fail(RegistryError("--db 只接受数据库文件路径；连接 PostgreSQL 等数据库服务器请用 --url（或环境变量 "
+                           "REGISTRY_DB_URL）", code="DB_PATH_IS_URL", field="--db"))
+    ctx.obj = Env(Path(db_path) if db_path else default_db_path(), url)
 
 
 @main.command()

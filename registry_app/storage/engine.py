@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,9 @@ class Database:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+
+_URL_LIKE_PATH = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.\-]+:/")
 
 
 def sqlcipher_url(path: Path | str, passphrase: str) -> URL:
@@ -130,6 +134,10 @@ def open_database(
         if not url.database or url.database == ":memory:":
             raise StorageError("需要数据库文件路径", code="DB_PATH_REQUIRED")
         path = Path(url.database)
+        if _URL_LIKE_PATH.match(url.database):
+            # "postgresql+psycopg://…" given as a file name (folded to "…:/…"): never create it.
+            raise StorageError("数据库文件路径看起来是一个数据库 URL；连接数据库服务器请用 --url",
+                               code="DB_PATH_IS_URL")
         if must_exist and not path.exists():
             raise StorageError(f"数据库文件不存在：{path.name}", code="DB_NOT_FOUND")
         if not must_exist and path.exists():
