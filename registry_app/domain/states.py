@@ -164,7 +164,7 @@ _JUDGED = frozenset({M.INVALIDATED, M.REVOKED})
 TRANSITIONS: dict[type[_Labelled], dict] = {
     MarriageState: {
         M.ACCEPTED: frozenset({M.REVIEWED, M.CANCELLED}),
-        M.REVIEWED: frozenset({M.REGISTERED, M.CANCELLED}),
+        M.REVIEWED: frozenset({M.REGISTERED, M.CANCELLED, M.ACCEPTED}),  # back to 审查 after a correction
         M.REGISTERED: frozenset({M.DIVORCE_PENDING, M.DISSOLVED} | _JUDGED),
         M.DIVORCE_PENDING: frozenset({M.REGISTERED, M.DISSOLVED}),
         M.DISSOLVED: _JUDGED,
@@ -213,8 +213,8 @@ ENTITY_ZH: dict[type[_Labelled], str] = {
 
 #: What a clerk may do next to a record in a state or phase (pages ask the service instead of restating it).
 ACTIONS: dict[str, frozenset[str]] = {
-    MarriageState.ACCEPTED: frozenset({"review", "cancel"}),
-    MarriageState.REVIEWED: frozenset({"register", "cancel"}),
+    MarriageState.ACCEPTED: frozenset({"review", "correct", "cancel"}),
+    MarriageState.REVIEWED: frozenset({"register", "correct", "cancel"}),
     MarriageState.REGISTERED: frozenset({"reissue", "annotate_judgment"}),
     MarriageState.DISSOLVED: frozenset({"annotate_judgment"}),
     MarriageState.INVALIDATED: frozenset({"annotate_judgment"}),

@@ -146,11 +146,12 @@ class MarriageService:
             issues.append(Issue("WITNESS_UNKNOWN", "监誓登记员不存在", "witness"))
         return issues
 
-    def check(self, case: MarriageCase) -> list[Issue]:
-        """Live check while the clerk types (same rules as acceptance; nothing stored)."""
+    def check(self, case: MarriageCase, record_id: int | None = None) -> list[Issue]:
+        """Live check while the clerk types (same rules as acceptance; nothing stored). `record_id`: the
+        accepted case being corrected, which does not count against its own parties."""
         self.ctx.require(Permission.REGISTER)
         with self.ctx.db.read() as s:
-            return self._issues(s, case)
+            return self._issues(s, case, exclude=record_id if valid_record_id(record_id) else None)
 
     # --- transitions ----------------------------------------------------------------------------
     def _accept(self, s: Session, case: MarriageCase) -> Record:
@@ -259,6 +260,44 @@ class MarriageService:
                 raise InvalidState("只能取消尚未登记的申请", code="MARRIAGE_NOT_OPEN")
             move(self.ctx, s, rec, MarriageState.CANCELLED, action="marriage.cancelled", reason=reason)
 
+    def correct(self, record_id: int, case: MarriageCase, reason: str = "") -> list[str]:
+        """Correct the form of an accepted case before 登记 (a typo seen at 审查): the same record and
+        acceptance number, the corrected case checked again as at 受理. A reviewed case goes back to
+        审查: the signed declarations named the old facts. The audit entry names the changed fields, never
+        their values. Returns the changed fields."""
+        self.ctx.require(Permission.REGISTER)
+        if not isinstance(reason, str) or (bad := text_issues(reason, "reason")):
+            raise Refused(bad if isinstance(reason, str) else [Issue("FIELD_TYPE_INVALID", "更正原因应为文字", "reason")])
+        with self.ctx.db.write() as s:
+            rec = self._get(s, record_id)
+            if rec.status not in OPEN_STATES:
+                raise InvalidState("只能更正已受理、尚未登记的申请", code="MARRIAGE_NOT_OPEN")
+            issues = self._issues(s, case, exclude=rec.id)
+            if issues:
+                raise Refused(issues)
+            old = self._case_of(rec)
+            old.remarks = rec.data.get("remarks", "")
+            changed = changed_fields(old, case)
+            if not changed:
+                raise Refused([Issue("CORRECTION_NOTHING_CHANGED", "没有更改任何信息", None)])
+            for row, person in zip(rec.parties[:2], (case.party1, case.party2)):
+                fresh = party_row(person, row.position, row.role)
+                for attr in ("name", "name_initials", "sex", "birth_date", "id_type", "id_number", "id_tail",
+                             "nationality", "data"):
+                    setattr(row, attr, getattr(fresh, attr))
+            data = {**rec.data, "variant": case.variant, "declarations": case.declarations.__dict__,
+                    "union_began": case.union_began.isoformat() if case.union_began else None,
+                    "remarks": case.remarks}
+            was = rec.status
+            if was == MarriageState.REVIEWED:
+                data.pop("declarations_signed", None)  # to be signed again, on the corrected facts
+            rec.data = data
+            rec.linked_record_id = case.previous_record_id
+            rec.updated_at = self.ctx.clock.now()
+            move(self.ctx, s, rec, MarriageState.ACCEPTED, action="marriage.corrected",
+                 detail={"fields": changed, "from": str(was)}, reason=reason.strip())
+            return changed
+
     @staticmethod
     def allowed_actions(rec: Record) -> frozenset[str]:
         """What may be done next to this marriage record ("review", "register", "cancel", ...)."""
@@ -288,6 +327,20 @@ class MarriageService:
         began = dt.date.fromisoformat(d["union_began"]) if d.get("union_began") else None
         return MarriageCase(p1, p2, MarriageDeclarations(**d.get("declarations", {})), True, d.get("variant", "ordinary"),
                             began, rec.linked_record_id)
+
+
+def changed_fields(old: MarriageCase, new: MarriageCase) -> list[str]:
+    """The form fields that differ ("party1.name", "declarations.free_will", "union_began"), in form order."""
+    out = []
+    for key in ("party1", "party2"):
+        a, b = getattr(old, key).to_dict(), getattr(new, key).to_dict()
+        out += [f"{key}.{f}" for f in a if f != "extra" and a[f] != b.get(f)]
+        if a.get("extra", {}) != b.get("extra", {}):
+            out.append(f"{key}.extra")
+    a, b = old.declarations.__dict__, new.declarations.__dict__
+    out += [f"declarations.{f}" for f in a if a[f] != b.get(f)]
+    out += [f for f in ("variant", "union_began", "previous_record_id", "remarks") if getattr(old, f) != getattr(new, f)]
+    return out
 
 
 def registration_payload(rec: Record, number: str, blank_serial: str | None) -> dict:

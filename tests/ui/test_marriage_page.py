@@ -7,15 +7,17 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
 
 from registry_app.errors import NotFound
 from registry_app.services.marriage import MarriageService
 from registry_app.services.stock import BlankStock
+from registry_app.storage.models import AuditEntry
 from tests.factories import id_number
 from tests.ui.conftest import type_into
 from ui.main_window import AppState, MainWindow
 from ui.prompts import RecordingPrompter
-from ui.workflows.marriage_page import ACCEPTED, DONE, FORM, REVIEWED, MarriagePage
+from ui.workflows.marriage_page import ACCEPTED, CORRECT, DONE, FORM, REVIEWED, MarriagePage
 
 MAN_BIRTH = dt.date(1995, 3, 8)
 WOMAN_BIRTH = dt.date(1997, 11, 20)
@@ -283,3 +285,48 @@ def test_declarations_and_review_form_print_after_acceptance(qtbot, page):
     text = "".join(pages)
     assert text.count("申请结婚登记声明书") >= 2 and "结婚登记审查处理表" in text
     assert "张伟" in text and "李娜" in text and "监誓人" in text
+
+
+def test_going_back_from_review_corrects_the_same_case(qtbot, page, clerk_ctx):
+    """A typo seen at 审查: 返回修改信息 opens the form again, the acceptance number stays, the correction is
+    checked again and audited by field; 放弃修改 restores what is stored."""
+    fill_valid_case(qtbot, page)
+    click(qtbot, page.primary)  # 受理
+    click(qtbot, page.primary)  # 审查通过
+    assert page.step == REVIEWED
+    record_id = page.record_id
+
+    click(qtbot, page.correct_button)
+    assert page.step == CORRECT and page.party1.isEnabled() and page.discard_button.isVisible()
+    assert f"受理号 {record_id}" in page.banner.text()
+    page.party1.name.setText("")
+    type_into(qtbot, page.party1.name.edit, "张维")
+    click(qtbot, page.discard_button)  # second thoughts: back to the readback, the record untouched
+    assert page.step == REVIEWED and page.party1.name.text() == "张伟"
+
+    click(qtbot, page.correct_button)
+    page.party1.name.setText("")
+    type_into(qtbot, page.party1.name.edit, "张维")
+    page.party1.birth_date.setText("")
+    qtbot.keyClicks(page.party1.birth_date.edit, "2010-01-01")  # a new mistake: refused at its field
+    qtbot.keyClick(page.party1.name.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert page.step == CORRECT
+    assert page.party1.birth_date.error.isVisible()
+    page.party1.birth_date.setText("")
+    qtbot.keyClicks(page.party1.birth_date.edit, MAN_BIRTH.isoformat())
+    qtbot.keyClick(page.party1.name.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # 保存更正
+    assert page.step == ACCEPTED and page.record_id == record_id
+    assert "受理号" in page.panel.text() and not page.declarations["signed"].isChecked()
+
+    service = MarriageService(clerk_ctx)
+    view = service.view(record_id)
+    assert view.status == "accepted" and view.parties[0]["name"] == "张维"
+    with clerk_ctx.db.read() as s:
+        last = s.execute(select(AuditEntry).where(AuditEntry.action == "marriage.corrected")).scalar_one()
+        assert last.entity_id == str(record_id) and last.username == "clerk"
+        assert last.detail["fields"] == ["party1.name"] and "张维" not in str(last.detail)
+
+    tick(qtbot, page.declarations["signed"])
+    click(qtbot, page.primary)  # 审查通过, again
+    click(qtbot, page.primary)  # 登记
+    assert page.step == DONE and page.result.record_id == record_id

@@ -169,9 +169,9 @@ def test_actions_name_states_that_exist_and_follow_the_table():
     assert set(ACTIONS) <= {m.value for m in MarriageState}
     assert set(DIVORCE_ACTIONS) <= {m.value for m in DivorcePhase} | {m.value for m in st.DivorceState}
     # an action that moves the record is one the transition table allows
-    moves = {"review": "reviewed", "register": "registered", "cancel": "cancelled"}
+    moves = {"review": "reviewed", "register": "registered", "cancel": "cancelled", "correct": "accepted"}
     for state, actions in ACTIONS.items():
         for action in actions & set(moves):
             assert allowed(MarriageState, state, moves[action]), (state, action)
-    assert MarriageService.allowed_actions(Record(kind="marriage", status="reviewed")) == {"register", "cancel"}
+    assert MarriageService.allowed_actions(Record(kind="marriage", status="reviewed")) == {"register", "correct", "cancel"}
     assert MarriageService.allowed_actions(Record(kind="marriage", status="cancelled")) == frozenset()

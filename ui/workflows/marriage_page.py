@@ -35,12 +35,12 @@ from ui.main_window import register_page
 from ui.pages import PageBase
 from ui.widgets import DateField, IssuePanel, IssueSlot, KeyboardFlow, PartyForm, PhotoPicker
 from ui.widgets.party_form import LABELS as PARTY_LABELS
+from ui.workflows.marriage_correction import ACCEPTED, CORRECT, DONE, FORM, REVIEWED, CorrectionFlow
 from ui.workflows.marriage_summary import summary_html
 
 CHECK_DELAY_MS = 300
-FORM, ACCEPTED, REVIEWED, DONE = range(4)
 STEP_NAMES = ("初审", "受理", "审查", "登记")
-PRIMARY_TEXT = {FORM: "受理", ACCEPTED: "审查通过", REVIEWED: "登记"}
+PRIMARY_TEXT = {FORM: "受理", ACCEPTED: "审查通过", REVIEWED: "登记", CORRECT: "保存更正"}
 DECLARATION_TEXT = (("free_will", "双方自愿"), ("no_prohibited_kinship", "无禁止结婚的亲属关系"),
                     ("no_spouse", "双方均无配偶"), ("signed", "声明书已当面签署"))
 
@@ -71,7 +71,7 @@ QComboBox[invalid="true"] { border: 2px solid #c62f2f; }
 """
 
 
-class MarriagePage(PageBase):
+class MarriagePage(CorrectionFlow, PageBase):
     title = "结婚登记"
 
     def __init__(self, app_state, parent: QWidget | None = None, open_pdf: OpenPdf | None = None):
@@ -231,6 +231,13 @@ class MarriagePage(PageBase):
         self.forms_button = QPushButton("打印声明书和审查处理表")
         self.forms_button.clicked.connect(self.print_forms)
         column.addWidget(self.forms_button)
+        # Before 登记 a typo is corrected on the same accepted case (same acceptance number), not cancelled.
+        self.correct_button = QPushButton("返回修改信息")
+        self.correct_button.clicked.connect(self.start_correction)
+        self.discard_button = QPushButton("放弃修改")
+        self.discard_button.clicked.connect(self.discard_correction)
+        column.addWidget(self.correct_button)
+        column.addWidget(self.discard_button)
         self.cancel_box = QGroupBox("取消办理")
         cancel = QVBoxLayout(self.cancel_box)
         self.cancel_reason = CheckedLineEdit(placeholder="取消原因（必填）")
@@ -317,7 +324,7 @@ class MarriagePage(PageBase):
 
     # --- live check -----------------------------------------------------------------------------
     def _edited(self, *_args) -> None:
-        if self.step == FORM:
+        if self.step in (FORM, CORRECT):
             self.check_timer.start()
 
     def _variant_changed(self) -> None:
@@ -329,10 +336,10 @@ class MarriagePage(PageBase):
     def run_check(self) -> list[Issue]:
         """Ask the service whether the case as typed could be accepted; show the answer."""
         self.check_timer.stop()
-        if self.step != FORM:
+        if self.step not in (FORM, CORRECT):
             return []
         try:
-            issues = self.service.check(self.collect_case())
+            issues = self.service.check(self.collect_case(), self.record_id)
         except RegistryError as exc:
             issues = exc.issues
         except Exception as exc:  # noqa: BLE001 — shown, never a crash of the counter
@@ -371,7 +378,7 @@ class MarriagePage(PageBase):
     def next_step(self) -> None:
         """Ctrl+Enter and the main button: the next step of the current case."""
         {FORM: self.accept_case, ACCEPTED: self.review_case, REVIEWED: self.register_case,
-         DONE: self.new_case}[self.step]()
+         DONE: self.new_case, CORRECT: self.save_correction}[self.step]()
 
     def accept_case(self) -> None:
         self.check_timer.stop()
@@ -387,8 +394,10 @@ class MarriagePage(PageBase):
         self.record_id = record_id
         self.state.signals.records_changed.emit()
         self._set_step(ACCEPTED)
-        self.panel.show_state("info", f"已受理，受理号 {record_id}。\n请双方在登记员面前签署声明书，"
-                                      "确认监誓人与合影后点击“审查通过”。")
+        self._show_accepted(f"已受理，受理号 {record_id}。")
+
+    def _show_accepted(self, head: str) -> None:
+        self.panel.show_state("info", f"{head}\n请双方在登记员面前签署声明书，确认监誓人与合影后点击“审查通过”。")
         self._show_field_issues([])
         self.form_scroll.ensureWidgetVisible(self.materials)
         self.declarations["signed"].setFocus()
@@ -504,24 +513,28 @@ class MarriagePage(PageBase):
 
     def _set_step(self, step: int) -> None:
         self.step = step
-        editable = step == FORM
+        editable = step in (FORM, CORRECT)
         for w in (self.party1, self.party2, self.variant, self.union_began):
             w.setEnabled(editable)
         for key in ("free_will", "no_prohibited_kinship", "no_spouse"):
             self.declarations[key].setEnabled(editable)
         for w in (self.declarations["signed"], self.witness, self.photo):
             w.setEnabled(step in (FORM, ACCEPTED))
-        self.blank_serial.setEnabled(step != DONE)
+        self.blank_serial.setEnabled(step not in (DONE, CORRECT))
         self.cancel_box.setVisible(step in (ACCEPTED, REVIEWED))
         self.forms_button.setVisible(step in (ACCEPTED, REVIEWED))
+        self.correct_button.setVisible(step in (ACCEPTED, REVIEWED))
+        self.discard_button.setVisible(step == CORRECT)
         self.left.setCurrentIndex(1 if step == REVIEWED else 0)
         self.outer.setCurrentIndex(1 if step == DONE else 0)
         self.primary.setText(f"{PRIMARY_TEXT.get(step, '')}（Ctrl+Enter）")
         if step == ACCEPTED:
             self.banner.setText(f"已受理（受理号 {self.record_id}），双方信息已锁定。"
                                 "审查：确认声明书已当面签署、监誓人与双方合影。")
-        self.banner.setVisible(step == ACCEPTED)
-        current = {FORM: 0, ACCEPTED: 2, REVIEWED: 3, DONE: 4}[step]
+        elif step == CORRECT:
+            self.banner.setText(f"正在修改受理号 {self.record_id} 的信息（受理号不变）。")
+        self.banner.setVisible(step in (ACCEPTED, CORRECT))
+        current = {FORM: 0, ACCEPTED: 2, REVIEWED: 3, DONE: 4, CORRECT: 0}[step]
         for i, label in enumerate(self.step_labels):
             label.setObjectName("stepDone" if i < current else "stepCurrent" if i == current else "stepTodo")
             label.setText(("✓ " if i < current else f"{i + 1}. ") + STEP_NAMES[i])
