@@ -422,6 +422,14 @@ def _build(year: object, source: object, entries: list[_Entry], filename: str) -
     return YearSchedule(year, frozenset(holidays), frozenset(workdays), source.strip())
 
 
+def build_schedule(year: int, source: str, entries: Iterable[tuple[str, dt.date, str, str]],
+                   what: str) -> YearSchedule:
+    """A year's schedule from dated entries (where, date, "holiday"/"workday", name) read from another
+    form (the State Council notice): the same checks and codes as a file's entries, naming `where`."""
+    return _build(year, source, [_Entry(where, day.isoformat(), kind, name, day) for where, day, kind, name in entries],
+                  what)
+
+
 def _bad_date(e: _Entry) -> Issue:
     return Issue("CALENDAR_DATE_INVALID", f"{e.where}：“{e.raw_date}”不是有效日期，应写成YYYY-MM-DD", "date")
 
