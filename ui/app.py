@@ -21,7 +21,9 @@ from ui.errors import install_excepthook
 from ui.login import ChangePasswordDialog, LoginDialog, UnlockDialog
 from ui.main_window import AppState, MainWindow
 from ui.prompts import Prompter
+from ui.qt_chinese import install_qt_chinese
 from ui.setup_wizard import SetupWizard
+from ui.widgets.input_guard import install_input_guard
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -41,6 +43,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     translator = QTranslator(app)
     if not locale.startswith("zh") and translator.load(str(res / "translations" / f"registry_{locale[:2]}.qm")):
         app.installTranslator(translator)
+    else:
+        install_qt_chinese(app)  # Qt's own buttons and dialogs speak the pages' language
+    install_input_guard(app)  # wheel never changes an unfocused field; focus scrolls into view
     qss = res / "styles" / "app.qss"
     if qss.exists():
         app.setStyleSheet(qss.read_text(encoding="utf-8"))

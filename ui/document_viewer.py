@@ -6,18 +6,39 @@ from __future__ import annotations
 
 from typing import Callable
 
+import pypdfium2 as pdfium
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ui.pdf_preview import PdfPreview
+from ui.pdf_preview import PDFIUM_LOCK, PdfPreview
 from ui.workflows.certificates_printing import PrintTarget
 
 OpenPdf = Callable[[bytes, str], None]
 
 
+def document_title(pdf: bytes, fallback: str) -> str:
+    """What the document is, for the window title and the print job: the title the PDF carries (every
+    form sets it: 离婚登记申请受理回执单), else the caller's name unless that is only a file name."""
+    try:
+        with PDFIUM_LOCK:
+            doc = pdfium.PdfDocument(pdf)
+            try:
+                title = (doc.get_metadata_dict().get("Title") or "").strip()
+            finally:
+                doc.close()
+    except pdfium.PdfiumError:
+        title = ""
+    if title:
+        return title
+    if fallback and not fallback.lower().endswith(".pdf"):
+        return fallback
+    return "文书"
+
+
 class DocumentDialog(QDialog):
     def __init__(self, pdf: bytes, title: str, print_target: PrintTarget, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle(title)
+        self.document_title = document_title(pdf, title)
+        self.setWindowTitle(f"{self.document_title} — 预览")
         self.pdf = pdf
         self.print_target = print_target
         self.preview = PdfPreview(self)
@@ -35,13 +56,16 @@ class DocumentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
-        self.resize(820, 900)
+        # As tall as the screen allows (a 768-pixel screen has no room for 900), wide enough that an A4
+        # page fitted to the width reads like paper.
+        screen = self.screen().availableGeometry() if self.screen() else None
+        self.resize(900, min(960, screen.height() - 60) if screen else 700)
 
     def print_document(self) -> int:
-        if not self.print_target.choose(self, self.windowTitle()):
+        if not self.print_target.choose(self, self.document_title):
             self.message.setText(self.tr("已取消打印"))
             return 0
-        pages = self.print_target.print_pdf(self.pdf, self.windowTitle())
+        pages = self.print_target.print_pdf(self.pdf, self.document_title)
         self.message.setText(self.tr("已送打印机：%n 页", "", pages))
         return pages
 
@@ -61,4 +85,4 @@ class InAppPdfViewer:
         return dialog
 
 
-__all__ = ["DocumentDialog", "InAppPdfViewer", "OpenPdf"]
+__all__ = ["DocumentDialog", "InAppPdfViewer", "OpenPdf", "document_title"]

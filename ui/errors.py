@@ -7,6 +7,7 @@ only the exception's type, file and line.
 """
 from __future__ import annotations
 
+import html
 import logging
 import os
 import sys
@@ -47,14 +48,17 @@ def error_text(exc: BaseException) -> str:
 
 
 def present_error(target: Prompter | QWidget | None, exc: BaseException, title: str = "未能完成") -> None:
-    """Show `exc` in a dialog: through the page's Prompter (tests record it), or over a widget."""
+    """Show `exc` in a dialog: through the page's Prompter (tests record it), or over a widget.
+    The Chinese message is the headline; each code follows in small grey type, for the help desk."""
     prompter = target if isinstance(target, Prompter) else Prompter(target)
-    lines = error_lines(exc)
-    if isinstance(exc, Refused) and len(lines) > 1:
-        text = "\n".join(f"· {line}" for line in lines)
-    else:
-        text = lines[0]
-    prompter.warn(title, text)
+    if not isinstance(exc, RegistryError):
+        prompter.warn(title, error_lines(exc)[0])
+        return
+    bullet = "· " if isinstance(exc, Refused) and len(exc.issues) > 1 else ""
+    messages = "<br/>".join(f"{bullet}{html.escape(i.message)}" for i in exc.issues)
+    codes = "、".join(dict.fromkeys(i.code for i in exc.issues))
+    prompter.warn(title, f'<p style="font-size:16px;">{messages}</p>'
+                         f'<p style="color:#8a94a3; font-size:12px;">错误代码：{html.escape(codes)}</p>')
 
 
 # --- the application-wide hook --------------------------------------------------------------------------

@@ -2,18 +2,33 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 
 class PageBase(QWidget):
-    """A page of the main window. `title` is shown above it; `on_shown` refreshes it."""
+    """A page of the main window. `title` is shown above it; `on_shown` refreshes it.
+
+    Pages add their content to `layout_`, which lives inside a scroll area: on a small screen
+    (1366×768, 1280×800) a page taller than the window scrolls instead of cutting off its bottom
+    buttons; on a larger one the content fills the view as before (the body never shrinks below its
+    minimum size, and grows to the view)."""
 
     title = ""
 
     def __init__(self, app_state, parent=None):
         super().__init__(parent)
         self.state = app_state
-        self.layout_ = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.page_scroll = QScrollArea(self)
+        self.page_scroll.setObjectName("pageScroll")
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body = QWidget()
+        self.body.setObjectName("pageBody")
+        self.layout_ = QVBoxLayout(self.body)
+        self.page_scroll.setWidget(self.body)
+        outer.addWidget(self.page_scroll)
         heading = QLabel(self.title)
         heading.setObjectName("pageTitle")
         self.layout_.addWidget(heading)

@@ -2,8 +2,8 @@
 
 `render_pages` turns PDF pages into QImages with pdfium (usable on a worker thread: QImage, unlike
 QPixmap, is not tied to the GUI thread; one lock keeps pdfium single-threaded). `PdfPreview` shows
-them scaled to the width of a scroll area with page navigation; a document of several pages is
-rendered through ui.background. `paint_pdf` prints at the printer's own resolution and at actual
+them fitted to the view's width (zoom and whole-page fit on request) with page navigation; a
+document of several pages is rendered through ui.background. `paint_pdf` prints at the printer's own resolution and at actual
 size, with the page origin at the paper's corner, so a printer calibration measured in millimetres
 stays true.
 """
@@ -13,14 +13,13 @@ import threading
 from collections.abc import Callable
 
 import pypdfium2 as pdfium
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, Signal
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPixmap
+from PySide6.QtCore import QEvent, QMarginsF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -151,8 +150,15 @@ def paint_pdf(printer, pdf: bytes, *, progress: Progress | None = None,
     return done
 
 
+ZOOM_STEP = 1.25
+ZOOM_MIN, ZOOM_MAX = 0.1, 3.0   # of the rendered image (SCREEN_DPI): 3.0 magnifies small print further
+FIT_WIDTH, FIT_PAGE, FIXED = "width", "page", "fixed"
+
+
 class PdfPreview(QWidget):
-    """Pages of a PDF, scaled to the width of the view, one at a time with 上一页/下一页."""
+    """Pages of a PDF, one at a time with 上一页/下一页. Fitted to the view's width by default (small print
+    must be readable without a click); 整页 fits the whole page; 放大/缩小 (Ctrl+= / Ctrl+-, or Ctrl+wheel)
+    zoom in steps, and the page scrolls when it is larger than the view."""
 
     rendered = Signal(int)        # page count, once the pages are ready
     failed = Signal(str)
@@ -162,6 +168,8 @@ class PdfPreview(QWidget):
         self.dpi = dpi
         self.images: list[QImage] = []
         self.index = 0
+        self.fit = FIT_WIDTH
+        self.factor = 1.0             # image pixels -> logical pixels, as last shown
         self._generation = 0
         self._operation: BackgroundOperation | None = None
         layout = QVBoxLayout(self)
@@ -173,21 +181,47 @@ class PdfPreview(QWidget):
         self.page_label.setObjectName("previewPageLabel")
         self.prev_button.clicked.connect(lambda: self.show_page(self.index - 1))
         self.next_button.clicked.connect(lambda: self.show_page(self.index + 1))
+        self.zoom_out_button = QPushButton("缩小")
+        self.zoom_out_button.setToolTip("缩小（Ctrl+-，或按住Ctrl滚动滚轮）")
+        self.zoom_in_button = QPushButton("放大")
+        self.zoom_in_button.setToolTip("放大（Ctrl+=，或按住Ctrl滚动滚轮）")
+        self.fit_width_button = QPushButton("适合宽度")
+        self.fit_page_button = QPushButton("整页")
+        self.zoom_label = QLabel("")
+        self.zoom_label.setObjectName("previewZoomLabel")
+        self.zoom_label.setMinimumWidth(52)
+        self.zoom_out_button.clicked.connect(self.zoom_out)
+        self.zoom_in_button.clicked.connect(self.zoom_in)
+        self.fit_width_button.clicked.connect(lambda: self.set_fit(FIT_WIDTH))
+        self.fit_page_button.clicked.connect(lambda: self.set_fit(FIT_PAGE))
+        for keys, slot in ((("Ctrl+=", "Ctrl++"), self.zoom_in), (("Ctrl+-",), self.zoom_out),
+                           (("Ctrl+0",), lambda: self.set_fit(FIT_WIDTH))):
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(slot)
         bar.addWidget(self.prev_button)
         bar.addWidget(self.page_label)
         bar.addWidget(self.next_button)
         bar.addStretch(1)
+        for w in (self.zoom_out_button, self.zoom_label, self.zoom_in_button, self.fit_width_button,
+                  self.fit_page_button):
+            bar.addWidget(w)
         layout.addLayout(bar)
         self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidgetResizable(False)   # the page keeps its size; the view scrolls over it
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll.setBackgroundRole(QPalette.ColorRole.Dark)
+        self.scroll.setStyleSheet("QScrollArea { background: #8a8f96; }")
+        self.scroll.viewport().setStyleSheet("background: #8a8f96;")
+        self.scroll.viewport().installEventFilter(self)
         self.canvas = QLabel("尚无预览")
         self.canvas.setObjectName("previewCanvas")
         self.canvas.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.canvas.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.canvas.setStyleSheet("background: #8a8f96; color: white;")
         self.scroll.setWidget(self.canvas)
         layout.addWidget(self.scroll, 1)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._update_buttons()
 
     # --- loading ------------------------------------------------------------------------------
@@ -199,6 +233,7 @@ class PdfPreview(QWidget):
         self.index = 0
         self.canvas.clear()
         self.canvas.setText(text)
+        self.canvas.adjustSize()
         self._update_buttons()
 
     def set_pdf(self, pdf: bytes) -> None:
@@ -217,6 +252,7 @@ class PdfPreview(QWidget):
             return
         self.canvas.clear()
         self.canvas.setText("正在生成预览……")
+        self.canvas.adjustSize()
         operation = BackgroundOperation(lambda report, cancelled: render_pages(
             pdf, self.dpi, progress=report, cancelled=cancelled))
         operation.signals.succeeded.connect(lambda images, g=generation: self._show_images(images, g))
@@ -265,27 +301,73 @@ class PdfPreview(QWidget):
         self._scale()
         self._update_buttons()
 
+    # --- zoom ---------------------------------------------------------------------------------
+
+    def set_fit(self, fit: str) -> None:
+        """FIT_WIDTH (the default) or FIT_PAGE; the fit follows the window as it is resized."""
+        self.fit = fit
+        self._scale()
+        self._update_buttons()
+
+    def zoom_in(self) -> None:
+        self._zoom_to(self.factor * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self._zoom_to(self.factor / ZOOM_STEP)
+
+    def _zoom_to(self, factor: float) -> None:
+        self.fit = FIXED
+        self.factor = max(ZOOM_MIN, min(factor, ZOOM_MAX))
+        self._scale()
+        self._update_buttons()
+
+    def percent(self) -> int:
+        """The page on screen against its printed size (100 = as large as on paper)."""
+        return round(self.factor * self.dpi / max(1.0, self.logicalDpiX()) * 100)
+
+    def _fitted_factor(self, image: QImage) -> float:
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        width = max(50, self.scroll.contentsRect().width() - bar - 16)
+        height = max(50, self.scroll.contentsRect().height() - 16)
+        if self.fit == FIT_PAGE:
+            return min(width / image.width(), height / image.height())
+        return width / image.width()
+
     def _scale(self) -> None:
         if not self.images:
             return
         image = self.images[self.index]
-        view = self.scroll.viewport().size()
-        width = max(50, view.width() - 24)
-        height = max(50, view.height() - 24)
-        # fit the whole page in the view; never blow a page up beyond its rendered size
-        factor = min(width / image.width(), height / image.height(), 1.0)
+        if self.fit != FIXED:
+            self.factor = max(ZOOM_MIN, min(self._fitted_factor(image), ZOOM_MAX))
         ratio = self.devicePixelRatioF()
-        scaled = image.scaled(round(image.width() * factor * ratio), round(image.height() * factor * ratio),
-                              Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        w, h = round(image.width() * self.factor), round(image.height() * self.factor)
+        scaled = image.scaled(round(w * ratio), round(h * ratio), Qt.AspectRatioMode.KeepAspectRatio,
+                              Qt.TransformationMode.SmoothTransformation)
         pixmap = QPixmap.fromImage(scaled)
         pixmap.setDevicePixelRatio(ratio)
         self.canvas.setPixmap(pixmap)
+        self.canvas.resize(w, h)
 
     def _update_buttons(self) -> None:
         n = len(self.images)
         self.prev_button.setEnabled(n > 1 and self.index > 0)
         self.next_button.setEnabled(n > 1 and self.index < n - 1)
         self.page_label.setText(f"第 {self.index + 1} / {n} 页" if n else "")
+        for button in (self.zoom_in_button, self.zoom_out_button, self.fit_width_button, self.fit_page_button):
+            button.setEnabled(bool(n))
+        self.zoom_in_button.setEnabled(bool(n) and self.factor < ZOOM_MAX)
+        self.zoom_out_button.setEnabled(bool(n) and self.factor > ZOOM_MIN)
+        self.zoom_label.setText(f"{self.percent()}%" if n else "")
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 — Qt naming
+        # Ctrl+wheel over the page zooms, as in every document viewer; a plain wheel scrolls.
+        if obj is self.scroll.viewport() and event.type() == QEvent.Type.Wheel \
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier and self.images:
+            delta = event.angleDelta().y()
+            if delta:
+                (self.zoom_in if delta > 0 else self.zoom_out)()
+            return True
+        return super().eventFilter(obj, event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

@@ -30,15 +30,22 @@ def _raised(exc: BaseException) -> BaseException:
         return caught
 
 
+def _coded(messages: str, codes: str) -> str:
+    return (f'<p style="font-size:16px;">{messages}</p>'
+            f'<p style="color:#8a94a3; font-size:12px;">错误代码：{codes}</p>')
+
+
 @pytest.mark.parametrize("exc, expected", [
-    (REFUSED, "· 男方未满二十二周岁（AGE_UNDER_LIMIT）\n· 请提供双方合影照片（PHOTO_REQUIRED）"),
-    (NotFound("找不到档案", code="RECORD_NOT_FOUND"), "找不到档案（RECORD_NOT_FOUND）"),
-    (RegistryError("数据库已损坏", code="DB_DAMAGED"), "数据库已损坏（DB_DAMAGED）"),
-    (Cancelled(), "已取消（CANCELLED）"),
+    (REFUSED, _coded("· 男方未满二十二周岁<br/>· 请提供双方合影照片", "AGE_UNDER_LIMIT、PHOTO_REQUIRED")),
+    (NotFound("找不到档案", code="RECORD_NOT_FOUND"), _coded("找不到档案", "RECORD_NOT_FOUND")),
+    (RegistryError("数据库已损坏", code="DB_DAMAGED"), _coded("数据库已损坏", "DB_DAMAGED")),
+    (Cancelled(), _coded("已取消", "CANCELLED")),
+    (RegistryError("姓名<b>过长</b>", code="NAME_TOO_LONG"), _coded("姓名&lt;b&gt;过长&lt;/b&gt;", "NAME_TOO_LONG")),
     (_raised(ValueError(SECRET)), INTERNAL_ERROR),
     (_raised(KeyError(SECRET)), INTERNAL_ERROR),
 ])
-def test_present_error_shows_codes_and_never_a_defects_text(exc, expected, caplog):
+def test_present_error_headlines_the_chinese_message_and_never_a_defects_text(exc, expected, caplog):
+    """The message the clerk reads out comes first; the codes follow, small and grey."""
     prompter = RecordingPrompter()
     with caplog.at_level(logging.ERROR, logger="registry.ui"):
         present_error(prompter, exc, "登记")

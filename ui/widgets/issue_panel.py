@@ -1,5 +1,5 @@
 """The panel beside a form that lists what the service says about the case as typed: a headline
-(符合…条件 / 有N项不符合 / a step's instructions) and every issue with its code and Chinese message."""
+(符合…条件 / 有N项不符合 / a step's instructions) and every issue: its Chinese message, then (small) its code."""
 from __future__ import annotations
 
 from html import escape
@@ -59,10 +59,13 @@ class IssuePanel(QGroupBox):
                 item.widget().deleteLater()
         self.issues = list(issues)
         for issue in self.issues:
+            # The message first, in the clerk's words; where it is and the code (for the help desk) after,
+            # small and grey, and the code again in the tooltip.
             where = self.field_label(issue.field) if issue.field else ""
-            where = f"　{escape(where)}" if where else ""
-            label = QLabel(f'<span style="color:#8a94a3; font-size:12px;">{escape(issue.code)}{where}</span>'
-                           f'<br/>{escape(issue.message)}')
+            note = f"{escape(where)} · {escape(issue.code)}" if where else escape(issue.code)
+            label = QLabel(f'{escape(issue.message)}<br/>'
+                           f'<span style="color:#8a94a3; font-size:12px;">{note}</span>')
+            label.setToolTip(f"错误代码：{issue.code}")
             label.setObjectName("issueItem")
             label.setWordWrap(True)
             label.setTextFormat(Qt.TextFormat.RichText)
@@ -70,4 +73,4 @@ class IssuePanel(QGroupBox):
 
     def text(self) -> str:
         """Everything shown, for tests and screen readers."""
-        return "\n".join([self.header.text()] + [f"{i.code} {i.message}" for i in self.issues])
+        return "\n".join([self.header.text()] + [f"{i.message}（{i.code}）" for i in self.issues])
