@@ -14,8 +14,15 @@ from registry_app.storage.models import Certificate, Document, Record, WorkCase
 from registry_app.sync.results import CASE_KIND_ZH, Defect, OpenItem
 
 
+# Listed as reminders, never counted against 登记合格率: no rule makes a registration defective without
+# them. The photo is kept when the parties bring one; the blank's serial is recorded when the certificate
+# is printed, which may be another day.
+REMINDERS = {"QC_PHOTO_MISSING", "QC_BLANK_SERIAL_MISSING"}
+REMINDER_NOTE = "（提示，不计入合格率）"
+
+
 def registration_quality(s: Session, day: dt.date) -> tuple[list[Defect], int, int]:
-    """登记合格率: each registration of the day checked for what the office is measured on."""
+    """登记合格率: each registration of the day checked for what the rules require (REMINDERS aside)."""
     records = s.execute(select(Record).where(Record.registration_date == day, Record.back_entered.is_(False),
                                              Record.kind.in_(("marriage", "divorce", "adoption")))
                         .order_by(Record.id)).scalars().all()
@@ -24,7 +31,7 @@ def registration_quality(s: Session, day: dt.date) -> tuple[list[Defect], int, i
     for rec in records:
         found = record_defects(s, rec)
         defects += found
-        passed += not found
+        passed += all(d.code in REMINDERS for d in found)
     return defects, len(records), passed
 
 def record_defects(s: Session, rec: Record) -> list[Defect]:
@@ -32,7 +39,8 @@ def record_defects(s: Session, rec: Record) -> list[Defect]:
     data = rec.data or {}
 
     def add(code: str, message: str) -> None:
-        out.append(Defect(rec.id, rec.kind, rec.certificate_no, code, message))
+        out.append(Defect(rec.id, rec.kind, rec.certificate_no, code,
+                          message + REMINDER_NOTE if code in REMINDERS else message))
 
     cert_type = {"marriage": "J", "divorce": "L"}.get(rec.kind)
     q = select(Certificate).where(Certificate.record_id == rec.id)

@@ -73,10 +73,12 @@ def snapshot(db) -> dict:
 def test_close_day_check_counts_quality_and_open_work(clerk_ctx, day_of_work):
     good, poor, open_id = day_of_work
     report = SyncService(clerk_ctx).close_day_check(DAY)
-    assert (report.registrations, report.passed, report.rate) == (2, 1, 0.5)
-    assert report.rate_text == "50.0%"
+    # no photo and no blank serial yet: reminders, not defects (no rule requires them at registration)
+    assert (report.registrations, report.passed, report.rate) == (2, 2, 1.0)
+    assert report.rate_text == "100.0%"
     assert {(d.record_id, d.code) for d in report.defects} == {(poor, "QC_PHOTO_MISSING"),
                                                                (poor, "QC_BLANK_SERIAL_MISSING")}
+    assert all("不计入合格率" in d.message for d in report.defects)
     assert [(i.kind, i.record_id) for i in report.open_work] == [("marriage_open", open_id)]
     assert report.counts == {"marriage.registered": 2}
     assert report.pending_events == 2 and report.batches == []

@@ -30,6 +30,7 @@ from registry_app.domain.roles import Permission, can
 from registry_app.errors import Cancelled, RegistryError
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.printing_setup import PrintingSetup
+from registry_app.services.staff_names import StaffNames
 from ui.background import BackgroundOperation, start
 from ui.errors import error_text, present_error
 from ui.main_window import register_page
@@ -254,7 +255,7 @@ class PrintTab(QWidget):
 
     def _printed(self, pages: int, approved_by: str | None) -> None:
         self.print_operation = None
-        extra = f"（补打，负责人 {approved_by} 批准）" if approved_by else ""
+        extra = f"（补打，负责人 {StaffNames(self.state.ctx).name(approved_by)} 批准）" if approved_by else ""
         say(self.message, f"已送打印机 {pages} 页{extra}", "good")
         self.refresh_day()
 

@@ -32,6 +32,7 @@ from registry_app.domain.roles import Permission, can
 from registry_app.errors import RegistryError
 from registry_app.services.corrections import Corrections, CorrectionView
 from registry_app.services.record_history import RecordHistory, RecordPage, path_label
+from registry_app.services.staff_names import StaffNames
 from ui.errors import error_text
 
 
@@ -318,17 +319,20 @@ class RecordDetail(QWidget):
             (p.role_zh, p.name, p.sex, p.birth_date or "", p.id_type_zh, p.id_number, p.nationality,
              "，".join(str(v) for v in p.details.values()))
             for p in page.parties], page.parties)
+        staff = StaffNames(self.state.ctx)  # the people who did it by name (李明), not by login
         self.events_model.set_rows([
-            (_when(e.at), e.username, e.role_zh, e.action_zh, e.what, e.reason) for e in page.events], page.events)
+            (_when(e.at), staff.name(e.username), e.role_zh, e.action_zh, staff.in_text(e.what), e.reason)
+            for e in page.events], page.events)
         self.events_view.scrollToBottom()
         self.certs_model.set_rows([
             (c.number, c.cert_type_zh, c.status_zh, c.issued_on, c.blank_serial or self.tr("未记录"),
              c.blank_status_zh, len(c.prints), c.void_reason) for c in page.certificates], page.certificates)
         prints = [(c.number, p) for c in page.certificates for p in c.prints]
         self.prints_model.set_rows([
-            (number, f"第{p.copy_no}份", p.blank_serial or "", p.printed_by, p.approved_by or "", _when(p.printed_at))
+            (number, f"第{p.copy_no}份", p.blank_serial or "", staff.name(p.printed_by), staff.name(p.approved_by),
+             _when(p.printed_at))
             for number, p in prints], [p for _, p in prints])
-        self.docs_model.set_rows([(d.kind_zh, d.filename, d.media_type, d.added_by, _when(d.added_at))
+        self.docs_model.set_rows([(d.kind_zh, d.filename, d.media_type, staff.name(d.added_by), _when(d.added_at))
                                   for d in page.documents], page.documents)
         self.sync_model.set_rows([(e.seq, e.event_type_zh, e.business_date, e.batch_seq or "", e.sync_status_zh,
                                    e.sync_code or "") for e in page.sync], page.sync)
@@ -336,7 +340,8 @@ class RecordDetail(QWidget):
         for c in page.corrections:
             for ch in c.changes:
                 rows.append((c.id, c.status_zh, path_label(ch["path"], page.parties), ch.get("old") or "（空）",
-                             ch.get("new") or "（空）", c.reason, c.evidence, c.proposed_by, c.decided_by or "",
+                             ch.get("new") or "（空）", c.reason, c.evidence, staff.name(c.proposed_by),
+                             staff.name(c.decided_by),
                              c.decision_note))
                 items.append(c)
         self.corrections_model.set_rows(rows, items)

@@ -25,6 +25,7 @@ from registry_app.errors import RegistryError
 from registry_app.services.corrections import Corrections
 from registry_app.services.record_history import KIND_ZH, STATUS_ZH, path_label
 from registry_app.services.search import Hit, RecordSearch, SearchPage
+from registry_app.services.staff_names import StaffNames
 from ui.background import BackgroundOperation, start
 from ui.errors import error_text
 from ui.main_window import register_page
@@ -327,10 +328,12 @@ class RecordsPage(PageBase):
             self.message.setText(error_text(exc))
             return
         rows, items = [], []
+        staff = StaffNames(self.state.ctx)
         for c in pending:
             for ch in c.changes:
                 rows.append((c.id, f"第{c.record_id}号", path_label(ch["path"]), ch.get("old") or "（空）",
-                             ch.get("new") or "（空）", c.reason, c.proposed_by, c.proposed_at[:16].replace("T", " ")))
+                             ch.get("new") or "（空）", c.reason, staff.name(c.proposed_by),
+                             c.proposed_at[:16].replace("T", " ")))
                 items.append(c)
         self.pending_model.set_rows(rows, items)
         self.tabs.setTabText(1, self.tr("待审批更正") + (f"（{len(pending)}）" if pending else ""))

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Screenshots of every page of the client at 1366×768, for looking at and for the README.
+
+    .venv/bin/python build/scripts/screenshots.py OUT_DIR [--size 1366x768] [--records 400]
+
+Makes a throwaway training database in a temporary folder (deleted afterwards) with synthetic demo data
+and three staff (登记员 李明, 负责人 张红, 系统管理员 王建国), signs in as each in turn and saves a PNG of
+every page each may use, plus a filled marriage form, a record's page and the divorce receipt preview.
+Runs headless (Qt's offscreen platform) unless QT_QPA_PLATFORM says otherwise, e.g. under xvfb-run.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from registry_app.clock import Clock  # noqa: E402
+from registry_app.demo.generator import generate  # noqa: E402
+from registry_app.domain.roles import Role  # noqa: E402
+from registry_app.resources import resources_dir  # noqa: E402
+from registry_app.services.accounts import Accounts  # noqa: E402
+from registry_app.services.context import AppContext  # noqa: E402
+from registry_app.services.office_setup import OfficeSetup, initialise  # noqa: E402
+from ui.app import make_application  # noqa: E402
+from ui.main_window import AppState, MainWindow  # noqa: E402
+from ui.prompts import RecordingPrompter  # noqa: E402
+
+PASSPHRASE = "screenshot passphrase 2026"
+STAFF = (("li", "李明", Role.CLERK, "Desk-pass-2026"), ("zhang", "张红", Role.SUPERVISOR, "Head-pass-2026"))
+ADMIN = ("admin", "王建国", "Root-pass-2026")
+
+
+def settle(seconds: float = 0.6) -> None:
+    """Let background work (searches, previews) finish and the layout settle."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def save(widget: QWidget, path: Path) -> Path:
+    settle()
+    if not widget.grab().save(str(path)):
+        raise SystemExit(f"could not write {path}")
+    print(path)
+    return path
+
+
+def make_database(folder: Path, records: int) -> AppContext:
+    clock = Clock()
+    db = initialise(OfficeSetup("320102", "南京市玄武区民政局婚姻登记处", PASSPHRASE, ADMIN[0], ADMIN[1], ADMIN[2],
+                                training=True), folder / "screenshots.db", clock)
+    ctx = AppContext(db=db, clock=clock)
+    with db.write() as s:
+        for username, name, role, password in STAFF:
+            Accounts(ctx).create_user(s, username, name, role, password, must_change=False)
+    generate(db, records, seed=7, actor="li", event_days=20)
+    return ctx
+
+
+def signed_in(ctx: AppContext, username: str) -> AppContext:
+    password = {u: p for u, _n, _r, p in STAFF}.get(username, ADMIN[2])
+    ctx.user = Accounts(ctx).login(username, password)
+    return ctx
+
+
+def window_for(ctx: AppContext, size: tuple[int, int]) -> MainWindow:
+    window = MainWindow(AppState(ctx=ctx, prompter=RecordingPrompter()))
+    window.resize(*size)
+    window.show()
+    settle()
+    return window
+
+
+def pages(window: MainWindow, out: Path, prefix: str, only: tuple[str, ...] = ()) -> None:
+    for row, key in enumerate(window.pages):
+        if only and key not in only:
+            continue
+        window.nav.setCurrentRow(row)
+        settle(1.0)
+        save(window, out / f"{prefix}-{row + 1:02d}-{key}.png")
+
+
+def marriage_filled(window: MainWindow, out: Path) -> None:
+    """The marriage form with a valid case typed in: the live check and both party forms."""
+    page = window.pages.get("marriage")
+    if page is None or not hasattr(page, "party1"):
+        return
+    case = json.loads((resources_dir() / "examples" / "marriage-case.json").read_text("utf-8"))
+    for form, key in ((page.party1, "party1"), (page.party2, "party2")):
+        if hasattr(form, "set_person"):
+            from registry_app.services.marriage import MarriageCase
+
+            form.set_person(getattr(MarriageCase.from_dict(case), key))
+    window.nav.setCurrentRow(list(window.pages).index("marriage"))
+    settle(1.5)
+    save(window, out / "clerk-marriage-filled.png")
+
+
+def record_detail(window: MainWindow, out: Path) -> None:
+    page = window.pages.get("records")
+    if page is None or not hasattr(page, "search_edit"):
+        return
+    window.nav.setCurrentRow(list(window.pages).index("records"))
+    page.search_edit.setText("张")
+    settle(2.0)
+    save(window, out / "clerk-records-search.png")
+    if hasattr(page, "open_record") and page.model.rowCount():
+        page.open_record(page.model.index(0, 0))
+        settle(1.5)
+        save(window, out / "clerk-record-detail.png")
+
+
+def divorce_receipt(ctx: AppContext, window: MainWindow, out: Path) -> None:
+    """A divorce application accepted on a demo marriage, and its receipt in the preview window."""
+    from sqlalchemy import select
+
+    from registry_app.services.divorce import DivorceService
+    from registry_app.services.divorce_documents import DivorceDocuments
+    from registry_app.storage.models import Party, Record
+    from ui.document_viewer import DocumentDialog
+    from ui.workflows.certificates_printing import PrintTarget
+
+    with ctx.db.read() as s:
+        record_id = s.execute(select(Record.id).where(Record.kind == "marriage", Record.status == "registered",
+                                                      Record.back_entered.is_(False))
+                              .order_by(Record.id.desc())).scalars().first()
+        parties = s.execute(select(Party).where(Party.record_id == record_id).order_by(Party.position)).scalars()
+        people = [{"name": p.name, "sex": p.sex, "birth_date": p.birth_date.isoformat(), "id_type": p.id_type,
+                   "id_number": p.id_number} for p in parties]
+    case = json.loads((resources_dir() / "examples" / "divorce-case.json").read_text("utf-8"))
+    application = copy.deepcopy(case)
+    application["party1"], application["party2"] = people
+    application["marriage"] = {"record_id": record_id}
+    app_id = DivorceService(ctx).apply(application)["application_id"]
+    pdf = DivorceDocuments(ctx).acknowledgement_slip(app_id)
+    dialog = DocumentDialog(pdf, f"divorce-slip-{app_id}.pdf", PrintTarget(), window)
+    dialog.show()
+    settle(1.5)
+    save(dialog, out / "clerk-divorce-receipt-preview.png")
+    dialog.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="folder for the PNG files")
+    parser.add_argument("--size", default="1366x768", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--records", type=int, default=400, help="demo records to generate")
+    args = parser.parse_args(argv)
+    size = tuple(int(x) for x in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = make_application([sys.argv[0]])
+    with tempfile.TemporaryDirectory(prefix="registry-screens-") as tmp:
+        ctx = make_database(Path(tmp), args.records)
+        try:
+            clerk = window_for(signed_in(ctx, "li"), size)
+            pages(clerk, args.out, "clerk")
+            marriage_filled(clerk, args.out)
+            record_detail(clerk, args.out)
+            divorce_receipt(ctx, clerk, args.out)
+            clerk.close()
+            supervisor = window_for(signed_in(ctx, "zhang"), size)
+            pages(supervisor, args.out, "supervisor", only=("sync", "statistics"))
+            supervisor.close()
+            admin = window_for(signed_in(ctx, ADMIN[0]), size)
+            pages(admin, args.out, "admin", only=("admin",))
+            admin.close()
+        finally:
+            settle(0.2)
+            ctx.db.close()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
