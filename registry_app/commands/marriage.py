@@ -43,7 +43,7 @@ def reissue(env: Env, record_id: int | None, certificate_no: str | None, input_p
             date: str | None) -> None:
     """Reissue (补领) a marriage or divorce certificate: a BJ or BL number, the old certificate replaced."""
     from registry_app.errors import Issue, Refused
-    from registry_app.services.marriage_archive import MarriageArchive
+    from registry_app.services.reissue import CertificateReissue
 
     with handled():
         if (record_id is None) == (certificate_no is None):
@@ -51,7 +51,7 @@ def reissue(env: Env, record_id: int | None, certificate_no: str | None, input_p
         request = read_case(input_path)
         ctx = env.context(date=date, user=user)
         ref = record_id if record_id is not None else certificate_no
-        emit(MarriageArchive(ctx).reissue(ref, request).to_dict())
+        emit(CertificateReissue(ctx).reissue(ref, request).to_dict())
 
 
 @marriage.command("annotate")
@@ -62,11 +62,11 @@ def reissue(env: Env, record_id: int | None, certificate_no: str | None, input_p
 @pass_env
 def annotate(env: Env, record_id: int, input_path: Path, user: str, date: str | None) -> None:
     """Annotate a court judgment (marriage invalid or revoked) on a record. Supervisor only."""
-    from registry_app.services.marriage_archive import MarriageArchive
+    from registry_app.services.court_annotation import CourtAnnotation
 
     with handled():
         judgment = read_case(input_path)
-        emit(MarriageArchive(env.context(date=date, user=user)).annotate_judgment(record_id, judgment))
+        emit(CourtAnnotation(env.context(date=date, user=user)).annotate_judgment(record_id, judgment))
 
 
 @marriage.command("void")
@@ -80,10 +80,10 @@ def annotate(env: Env, record_id: int, input_path: Path, user: str, date: str | 
 def void(env: Env, certificate_no: str, reason: str, no_reissue_number: bool, blank_serial: str | None, user: str,
          date: str | None) -> None:
     """Void an issued certificate; while the record is in force the next number replaces it. Supervisor only."""
-    from registry_app.services.marriage_archive import MarriageArchive
+    from registry_app.services.certificate_voiding import CertificateVoiding
 
     with handled():
-        emit(MarriageArchive(env.context(date=date, user=user)).void_certificate(
+        emit(CertificateVoiding(env.context(date=date, user=user)).void_certificate(
             certificate_no, reason, reissue_number=not no_reissue_number, blank_serial=blank_serial))
 
 
@@ -98,11 +98,11 @@ def void(env: Env, certificate_no: str, reason: str, no_reissue_number: bool, bl
 def proof(env: Env, id_number: str, out: Path, name: str | None, purpose: str, user: str, date: str | None) -> None:
     """Write the marriage registration record proof (婚姻登记记录证明) PDF for a person."""
     from registry_app.fsutil import write_atomic
-    from registry_app.services.marriage_archive import MarriageArchive
+    from registry_app.services.record_proof import RecordProof
 
     with handled():
         person = {"id_number": id_number, "name": name} if name else id_number
-        pdf = MarriageArchive(env.context(date=date, user=user)).record_proof(person, purpose=purpose)
+        pdf = RecordProof(env.context(date=date, user=user)).record_proof(person, purpose=purpose)
         write_atomic(out, pdf)
         emit({"id_number": id_number, "out": str(out), "bytes": len(pdf)})
 

@@ -1,4 +1,4 @@
-"""The archive side of marriage registration: reissue (补领), record proof, court annotations, voids."""
+"""After a marriage or divorce is registered: reissue (补领), record proof, court annotations, voids."""
 from __future__ import annotations
 
 import copy
@@ -20,7 +20,10 @@ from sqlalchemy import func, select
 from registry_app.errors import InvalidState, NotFound, PermissionDenied, Refused
 from registry_app.services.divorce import DivorceService
 from registry_app.services.marriage import MarriageCase, MarriageService
-from registry_app.services.marriage_archive import MarriageArchive
+from registry_app.services.record_proof import RecordProof
+from registry_app.services.reissue import CertificateReissue
+from registry_app.services.certificate_voiding import CertificateVoiding
+from registry_app.services.court_annotation import CourtAnnotation
 from registry_app.services.stock import BlankStock
 from registry_app.storage.models import (
     AuditEntry,
@@ -108,7 +111,7 @@ def issue_divorce(clerk_ctx, clock, case, record_id) -> dict:
 def test_reissue_gives_the_first_bj_number_and_replaces_the_old_certificate(clerk_ctx, db, married, ref_by):
     reg, _ = married
     ref = reg.record_id if ref_by == "record_id" else reg.certificate_no
-    out = MarriageArchive(clerk_ctx).reissue(ref, {**REQUEST, "agent": AGENT})
+    out = CertificateReissue(clerk_ctx).reissue(ref, {**REQUEST, "agent": AGENT})
     assert out.certificate_no == "BJ320102-2026-000001"
     assert out.cert_type == "BJ" and out.replaced == [reg.certificate_no]
     certs = certificates(db, reg.record_id)
@@ -127,9 +130,9 @@ def test_reissue_gives_the_first_bj_number_and_replaces_the_old_certificate(cler
 
 def test_a_second_reissue_replaces_the_first_and_takes_the_next_number(clerk_ctx, db, married):
     reg, _ = married
-    archive = MarriageArchive(clerk_ctx)
-    first = archive.reissue(reg.record_id, REQUEST)
-    second = archive.reissue(reg.record_id, {**REQUEST, "reason": "damaged", "applicants": [1, 2]})
+    reissues = CertificateReissue(clerk_ctx)
+    first = reissues.reissue(reg.record_id, REQUEST)
+    second = reissues.reissue(reg.record_id, {**REQUEST, "reason": "damaged", "applicants": [1, 2]})
     assert second.certificate_no == "BJ320102-2026-000002" and second.replaced == [first.certificate_no]
     statuses = {n: c.status for n, c in certificates(db, reg.record_id).items()}
     assert statuses == {reg.certificate_no: "replaced", first.certificate_no: "replaced",
@@ -139,14 +142,14 @@ def test_a_second_reissue_replaces_the_first_and_takes_the_next_number(clerk_ctx
 def test_reissue_uses_a_blank_from_stock(clerk_ctx, supervisor_ctx, db, married):
     reg, _ = married
     BlankStock(supervisor_ctx).receive("marriage", "J0000001", "J0000002")
-    out = MarriageArchive(clerk_ctx).reissue(reg.record_id, {**REQUEST, "blank_serial": "J0000002"})
+    out = CertificateReissue(clerk_ctx).reissue(reg.record_id, {**REQUEST, "blank_serial": "J0000002"})
     assert out.blank_serials == ["J0000002"]
     with db.read() as s:
         blank = s.get(BlankCertificate, "J0000002")
         assert blank.status == "used"
         assert s.get(Certificate, blank.certificate_id).number == out.certificate_no
     with pytest.raises(Refused) as err:  # used once: never again, and the refusal takes no number
-        MarriageArchive(clerk_ctx).reissue(reg.record_id, {**REQUEST, "blank_serial": "J0000002"})
+        CertificateReissue(clerk_ctx).reissue(reg.record_id, {**REQUEST, "blank_serial": "J0000002"})
     assert err.value.codes() == ["BLANK_NOT_AVAILABLE"]
     assert sequence(db, "BJ") == 1
 
@@ -174,12 +177,12 @@ def test_a_refused_request_stores_nothing(clerk_ctx, db, married, change, code):
     reg, _ = married
     before = (len(events(db, "certificate.reissued")), sequence(db, "BJ"))
     with pytest.raises(Refused) as err:
-        MarriageArchive(clerk_ctx).reissue(reg.record_id, {**REQUEST, **change})
+        CertificateReissue(clerk_ctx).reissue(reg.record_id, {**REQUEST, **change})
     assert code in err.value.codes()
     assert (len(events(db, "certificate.reissued")), sequence(db, "BJ")) == before == (0, 0)
     assert certificates(db, reg.record_id)[reg.certificate_no].status == "issued"
     # no number was consumed: the next reissue is still the first
-    assert MarriageArchive(clerk_ctx).reissue(reg.record_id, REQUEST).certificate_no == "BJ320102-2026-000001"
+    assert CertificateReissue(clerk_ctx).reissue(reg.record_id, REQUEST).certificate_no == "BJ320102-2026-000001"
 
 
 def _set_reference(db, id_number: str, status: str) -> None:
@@ -215,7 +218,7 @@ def test_reissue_is_refused_when_the_status_has_changed(clerk_ctx, supervisor_ct
     elif situation == "dissolved":
         issue_divorce(clerk_ctx, clock, case, reg.record_id)
     elif situation == "annotated":
-        MarriageArchive(supervisor_ctx).annotate_judgment(reg.record_id, JUDGMENT)
+        CourtAnnotation(supervisor_ctx).annotate_judgment(reg.record_id, JUDGMENT)
     elif situation == "province_divorced":
         _set_reference(db, case["party2"]["id_number"], "divorced")
     elif situation == "later_divorce_elsewhere":
@@ -227,7 +230,7 @@ def test_reissue_is_refused_when_the_status_has_changed(clerk_ctx, supervisor_ct
             s.get(Record, reg.record_id).status = "dissolved"
     bj_before = sequence(db, "BJ")
     with pytest.raises(Refused) as err:
-        MarriageArchive(clerk_ctx).reissue(reg.record_id, REQUEST)
+        CertificateReissue(clerk_ctx).reissue(reg.record_id, REQUEST)
     assert set(err.value.codes()) == {"REISSUE_STATUS_CHANGED"}
     assert all("婚姻登记记录证明" in i.message for i in err.value.issues)
     assert sequence(db, "BJ") == bj_before == 0
@@ -239,7 +242,7 @@ def test_later_marriage_in_the_archive_counts_as_a_change(clerk_ctx, db, married
     other = person("孙丽", "F", D(1994, 4, 4))
     _back_entered(db, "marriage", "registered", D(2026, 6, 15), [case["party1"], other])
     with pytest.raises(Refused) as err:
-        MarriageArchive(clerk_ctx).reissue(reg.record_id, REQUEST)
+        CertificateReissue(clerk_ctx).reissue(reg.record_id, REQUEST)
     assert err.value.codes() == ["REISSUE_STATUS_CHANGED"]
     assert case["party1"]["name"] in err.value.message
 
@@ -247,20 +250,20 @@ def test_later_marriage_in_the_archive_counts_as_a_change(clerk_ctx, db, married
 def test_province_saying_married_is_no_change_for_a_marriage(clerk_ctx, db, married):
     reg, case = married
     _set_reference(db, case["party1"]["id_number"], "married")
-    assert MarriageArchive(clerk_ctx).reissue(reg.record_id, REQUEST).certificate_no == "BJ320102-2026-000001"
+    assert CertificateReissue(clerk_ctx).reissue(reg.record_id, REQUEST).certificate_no == "BJ320102-2026-000001"
 
 
 def test_divorce_certificate_reissue_gives_bl_and_refuses_after_remarriage(clerk_ctx, db, clock, married):
     reg, case = married
     divorce = issue_divorce(clerk_ctx, clock, case, reg.record_id)
-    out = MarriageArchive(clerk_ctx).reissue(divorce["certificate_no"], {**REQUEST, "applicants": [2]})
+    out = CertificateReissue(clerk_ctx).reissue(divorce["certificate_no"], {**REQUEST, "applicants": [2]})
     assert (out.certificate_no, out.cert_type, out.replaced) == ("BL320102-2026-000001", "BL",
                                                                 [divorce["certificate_no"]])
     # the divorced man remarries: his divorce certificate can no longer be reissued
     register(clerk_ctx, marriage_case(man=dict(case["party1"], prior_status="divorced"),
                                       woman=person("周敏", "F", D(1998, 2, 2))))
     with pytest.raises(Refused) as err:
-        MarriageArchive(clerk_ctx).reissue(divorce["application_id"], REQUEST)
+        CertificateReissue(clerk_ctx).reissue(divorce["application_id"], REQUEST)
     assert err.value.codes() == ["REISSUE_STATUS_CHANGED"]
     assert sequence(db, "BL") == 1
 
@@ -269,12 +272,12 @@ def test_reissue_of_an_unregistered_or_unknown_record(clerk_ctx, married):
     svc = MarriageService(clerk_ctx)
     open_id = svc.accept(MarriageCase.from_dict(marriage_case()))
     with pytest.raises(InvalidState) as err:
-        MarriageArchive(clerk_ctx).reissue(open_id, REQUEST)
+        CertificateReissue(clerk_ctx).reissue(open_id, REQUEST)
     assert err.value.code == "RECORD_NOT_REGISTERED"
     with pytest.raises(NotFound):
-        MarriageArchive(clerk_ctx).reissue(9999, REQUEST)
+        CertificateReissue(clerk_ctx).reissue(9999, REQUEST)
     with pytest.raises(NotFound):
-        MarriageArchive(clerk_ctx).reissue("J320102-2026-999999", REQUEST)
+        CertificateReissue(clerk_ctx).reissue("J320102-2026-999999", REQUEST)
 
 
 # --- permissions --------------------------------------------------------------------------------
@@ -294,12 +297,12 @@ def test_reissue_of_an_unregistered_or_unknown_record(clerk_ctx, married):
 )
 def test_who_may_do_what(ctx_for, married, who, operation, allowed):
     reg, case = married
-    archive = MarriageArchive(ctx_for(who))
+    ctx = ctx_for(who)
     run = {
-        "annotate": lambda: archive.annotate_judgment(reg.record_id, JUDGMENT),
-        "void": lambda: archive.void_certificate(reg.certificate_no, "打印错位"),
-        "reissue": lambda: archive.reissue(reg.record_id, REQUEST),
-        "proof": lambda: archive.record_proof(case["party1"]["id_number"]),
+        "annotate": lambda: CourtAnnotation(ctx).annotate_judgment(reg.record_id, JUDGMENT),
+        "void": lambda: CertificateVoiding(ctx).void_certificate(reg.certificate_no, "打印错位"),
+        "reissue": lambda: CertificateReissue(ctx).reissue(reg.record_id, REQUEST),
+        "proof": lambda: RecordProof(ctx).record_proof(case["party1"]["id_number"]),
     }[operation]
     if allowed:
         run()
@@ -312,7 +315,7 @@ def test_who_may_do_what(ctx_for, married, who, operation, allowed):
 
 def test_annotation_sets_the_status_invalidates_certificates_and_appends_its_event(supervisor_ctx, db, married):
     reg, _ = married
-    out = MarriageArchive(supervisor_ctx).annotate_judgment(reg.record_id, JUDGMENT)
+    out = CourtAnnotation(supervisor_ctx).annotate_judgment(reg.record_id, JUDGMENT)
     assert out["status"] == "invalidated" and out["certificates_invalidated"] == [reg.certificate_no]
     assert certificates(db, reg.record_id)[reg.certificate_no].status == "invalidated"
     [ev] = events(db, "marriage.annotated")
@@ -324,12 +327,12 @@ def test_annotation_keeps_the_archive_remark_and_earlier_annotations(supervisor_
     with db.write() as s:
         rec = s.get(Record, reg.record_id)
         rec.data = {**rec.data, "remarks": "档案原有备注"}
-    archive = MarriageArchive(supervisor_ctx)
-    archive.annotate_judgment(reg.record_id, JUDGMENT)
+    annotations = CourtAnnotation(supervisor_ctx)
+    annotations.annotate_judgment(reg.record_id, JUDGMENT)
     second = {**JUDGMENT, "court": "南京市中级人民法院", "case_number": "（2026）苏01民终99号",
               "judgment_date": "2026-06-10", "effective_date": None, "effect": "revoked", "ground": "coercion",
               "remark": ""}
-    out = archive.annotate_judgment(reg.record_id, second)
+    out = annotations.annotate_judgment(reg.record_id, second)
     assert out["status"] == "revoked" and out["annotations"] == 2
     with db.read() as s:
         rec = s.get(Record, reg.record_id)
@@ -340,7 +343,7 @@ def test_annotation_keeps_the_archive_remark_and_earlier_annotations(supervisor_
         assert "南京市中级人民法院" in second_note["remark"] and JUDGMENT["archive_number"] in second_note["remark"]
     assert len(events(db, "marriage.annotated")) == 2
     with pytest.raises(Refused) as err:
-        archive.annotate_judgment(reg.record_id, second)
+        annotations.annotate_judgment(reg.record_id, second)
     assert err.value.codes() == ["JUDGMENT_ALREADY_ANNOTATED"]
 
 
@@ -361,7 +364,7 @@ def test_annotation_keeps_the_archive_remark_and_earlier_annotations(supervisor_
 def test_annotation_refusals_store_nothing(supervisor_ctx, db, married, change, code):
     reg, _ = married
     with pytest.raises(Refused) as err:
-        MarriageArchive(supervisor_ctx).annotate_judgment(reg.record_id, {**JUDGMENT, **change})
+        CourtAnnotation(supervisor_ctx).annotate_judgment(reg.record_id, {**JUDGMENT, **change})
     assert code in err.value.codes()
     with db.read() as s:
         assert s.get(Record, reg.record_id).status == "registered"
@@ -372,7 +375,7 @@ def test_annotation_waits_for_a_pending_divorce(clerk_ctx, supervisor_ctx, marri
     reg, case = married
     DivorceService(clerk_ctx).apply(divorce_application(case, reg.record_id))
     with pytest.raises(InvalidState) as err:
-        MarriageArchive(supervisor_ctx).annotate_judgment(reg.record_id, JUDGMENT)
+        CourtAnnotation(supervisor_ctx).annotate_judgment(reg.record_id, JUDGMENT)
     assert err.value.code == "ANNOTATION_DIVORCE_PENDING"
 
 
@@ -381,7 +384,7 @@ def test_annotation_waits_for_a_pending_divorce(clerk_ctx, supervisor_ctx, marri
 def test_void_issues_the_next_number_and_never_reuses_the_voided_one(clerk_ctx, supervisor_ctx, db, married):
     reg, _ = married
     assert reg.certificate_no == "J320102-2026-000001"
-    out = MarriageArchive(supervisor_ctx).void_certificate(reg.certificate_no, "打印错位，证书损坏")
+    out = CertificateVoiding(supervisor_ctx).void_certificate(reg.certificate_no, "打印错位，证书损坏")
     assert out["replacement_no"] == "J320102-2026-000002"
     certs = certificates(db, reg.record_id)
     voided = certs["J320102-2026-000001"]
@@ -397,14 +400,14 @@ def test_void_issues_the_next_number_and_never_reuses_the_voided_one(clerk_ctx, 
     [ev] = events(db, "certificate.voided")
     assert ev.data["certificate_no"] == "J320102-2026-000001" and ev.data["replacement_no"] == "J320102-2026-000002"
     with pytest.raises(InvalidState) as err:
-        MarriageArchive(supervisor_ctx).void_certificate("J320102-2026-000001", "再次作废")
+        CertificateVoiding(supervisor_ctx).void_certificate("J320102-2026-000001", "再次作废")
     assert err.value.code == "CERTIFICATE_NOT_ISSUED"
 
 
 def test_void_spoils_the_printed_blank_and_uses_a_new_one(clerk_ctx, supervisor_ctx, db):
     BlankStock(supervisor_ctx).receive("marriage", "J0000001", "J0000002")
     reg = register(clerk_ctx, marriage_case(blank_serial="J0000001"))
-    out = MarriageArchive(supervisor_ctx).void_certificate(reg.certificate_no, "卡纸", blank_serial="J0000002")
+    out = CertificateVoiding(supervisor_ctx).void_certificate(reg.certificate_no, "卡纸", blank_serial="J0000002")
     assert out["spoiled_blanks"] == ["J0000001"]
     with db.read() as s:
         old, new = s.get(BlankCertificate, "J0000001"), s.get(BlankCertificate, "J0000002")
@@ -418,7 +421,7 @@ def test_void_without_replacement(supervisor_ctx, db, married, how):
     if how == "record_dissolved":
         with db.write() as s:
             s.get(Record, reg.record_id).status = "dissolved"
-    out = MarriageArchive(supervisor_ctx).void_certificate(reg.certificate_no, "错号",
+    out = CertificateVoiding(supervisor_ctx).void_certificate(reg.certificate_no, "错号",
                                                            reissue_number=how != "no_reissue_number")
     assert out["replacement_no"] is None
     assert sequence(db, "J") == 1
@@ -437,7 +440,7 @@ def test_void_without_replacement(supervisor_ctx, db, married, how):
 )
 def test_void_refusals_store_nothing(supervisor_ctx, db, married, number, reason, kwargs, error):
     with pytest.raises((Refused, NotFound)) as err:
-        MarriageArchive(supervisor_ctx).void_certificate(number, reason, **kwargs)
+        CertificateVoiding(supervisor_ctx).void_certificate(number, reason, **kwargs)
     assert err.value.code == error
     assert sequence(db, "J") == 1
     assert events(db, "certificate.voided") == []
@@ -447,8 +450,8 @@ def test_void_refusals_store_nothing(supervisor_ctx, db, married, number, reason
 
 def test_voiding_a_reissued_certificate_takes_the_next_bj(clerk_ctx, supervisor_ctx, db, married):
     reg, _ = married
-    bj = MarriageArchive(clerk_ctx).reissue(reg.record_id, REQUEST)
-    out = MarriageArchive(supervisor_ctx).void_certificate(bj.certificate_no, "打印错误")
+    bj = CertificateReissue(clerk_ctx).reissue(reg.record_id, REQUEST)
+    out = CertificateVoiding(supervisor_ctx).void_certificate(bj.certificate_no, "打印错误")
     assert out["replacement_no"] == "BJ320102-2026-000002"
     with db.read() as s:  # the registration keeps its own number
         assert s.get(Record, reg.record_id).certificate_no == reg.certificate_no
@@ -461,8 +464,8 @@ def test_record_proof_lists_every_record_of_the_person(clerk_ctx, db, clock, mar
     divorce = issue_divorce(clerk_ctx, clock, case, reg.record_id)
     second = register(clerk_ctx, marriage_case(man=dict(case["party1"], prior_status="divorced"),
                                                woman=person("周敏", "F", D(1998, 2, 2))))
-    MarriageArchive(clerk_ctx).reissue(second.record_id, REQUEST)
-    pdf = MarriageArchive(clerk_ctx).record_proof(case["party1"]["id_number"], purpose="办理户籍")
+    CertificateReissue(clerk_ctx).reissue(second.record_id, REQUEST)
+    pdf = RecordProof(clerk_ctx).record_proof(case["party1"]["id_number"], purpose="办理户籍")
     text = pdf_text(pdf).replace(" ", "").replace("\n", "")
     assert "婚姻登记记录证明" in text and case["party1"]["name"] in text
     for number in (reg.certificate_no, divorce["certificate_no"], second.certificate_no, "BJ320102-2026-000001"):
@@ -477,12 +480,12 @@ def test_record_proof_lists_every_record_of_the_person(clerk_ctx, db, clock, mar
 def test_record_proof_for_a_person_without_records(clerk_ctx, married):
     nobody = person("吴明", "M", D(1990, 9, 9))
     with pytest.raises(Refused) as err:
-        MarriageArchive(clerk_ctx).record_proof(nobody["id_number"])
+        RecordProof(clerk_ctx).record_proof(nobody["id_number"])
     assert err.value.codes() == ["PROOF_NAME_REQUIRED"]
-    text = pdf_text(MarriageArchive(clerk_ctx).record_proof(nobody)).replace("\n", "")
+    text = pdf_text(RecordProof(clerk_ctx).record_proof(nobody)).replace("\n", "")
     assert "吴明" in text and "无婚姻登记记录" in text
     with pytest.raises(Refused) as err:
-        MarriageArchive(clerk_ctx).record_proof("110105194912310021")
+        RecordProof(clerk_ctx).record_proof("110105194912310021")
     assert err.value.codes() == ["ID_CHECK_CHAR"]
 
 
@@ -496,16 +499,15 @@ def test_each_operation_appends_one_event(clerk_ctx, supervisor_ctx, db, married
             return s.execute(select(func.count()).select_from(RecordEvent)
                              .where(RecordEvent.event_type == event_type)).scalar()
 
-    archive = MarriageArchive(clerk_ctx)
-    archive.reissue(reg.record_id, REQUEST)
+    CertificateReissue(clerk_ctx).reissue(reg.record_id, REQUEST)
     assert count("certificate.reissued") == 1
-    MarriageArchive(supervisor_ctx).void_certificate("BJ320102-2026-000001", "打印错误")
+    CertificateVoiding(supervisor_ctx).void_certificate("BJ320102-2026-000001", "打印错误")
     assert count("certificate.voided") == 1
-    MarriageArchive(supervisor_ctx).annotate_judgment(reg.record_id, JUDGMENT)
+    CourtAnnotation(supervisor_ctx).annotate_judgment(reg.record_id, JUDGMENT)
     assert count("marriage.annotated") == 1
     with db.read() as s:
         total = s.execute(select(func.count()).select_from(RecordEvent)).scalar()
-    archive.record_proof(case["party1"]["id_number"])  # a view: audited, no sync event
+    RecordProof(clerk_ctx).record_proof(case["party1"]["id_number"])  # a view: audited, no sync event
     with db.read() as s:
         assert s.execute(select(func.count()).select_from(RecordEvent)).scalar() == total
 

@@ -30,7 +30,10 @@ from registry_app.services.calendar import HolidaySchedules
 from registry_app.services.corrections import Corrections
 from registry_app.services.divorce import DivorceService
 from registry_app.services.marriage import MarriageCase, MarriageService
-from registry_app.services.marriage_archive import MarriageArchive
+from registry_app.services.certificate_voiding import CertificateVoiding
+from registry_app.services.court_annotation import CourtAnnotation
+from registry_app.services.record_proof import RecordProof
+from registry_app.services.reissue import CertificateReissue
 from registry_app.services.statistics import Report
 from registry_app.storage.models import Base, Party, Record
 from tests.conftest import PASSPHRASE, PASSWORDS
@@ -200,7 +203,7 @@ def test_adoption_register_and_check(clerk_ctx, db, case):
 @given(request=mutated(example("reissue-request.json")),
        ref=st.one_of(st.just(None), st.sampled_from([0, -1, 10 ** 30, 2 ** 63, True, "J\u202e", "x" * 5000])))
 def test_reissue(clerk_ctx, db, marriage_id, request, ref):
-    outcome(db, lambda: MarriageArchive(clerk_ctx).reissue(marriage_id if ref is None else ref, request))
+    outcome(db, lambda: CertificateReissue(clerk_ctx).reissue(marriage_id if ref is None else ref, request))
 
 
 CHANGE_PATHS = st.sampled_from(["parties.1.name", "parties.2.id_number", "parties.1.phone", "parties.1.birth_date",
@@ -249,13 +252,13 @@ def test_calendar_import(admin_ctx, db, data, name):
     ("clerk", lambda ctx, rid: MarriageService(ctx).cancel(rid, "放弃\u202e"), "FIELD_CHARACTER_INVALID"),
     ("clerk", lambda ctx, rid: MarriageService(ctx).cancel(rid, ["放弃"]), "REASON_REQUIRED"),
     ("clerk", lambda ctx, rid: MarriageService(ctx).view(10 ** 30), "RECORD_NOT_FOUND"),
-    ("supervisor", lambda ctx, rid: MarriageArchive(ctx).void_certificate("J320102-2026-000001", "错" * 501),
+    ("supervisor", lambda ctx, rid: CertificateVoiding(ctx).void_certificate("J320102-2026-000001", "错" * 501),
      "FIELD_TOO_LONG"),
-    ("supervisor", lambda ctx, rid: MarriageArchive(ctx).annotate_judgment(10 ** 30, example("annotation.json")),
+    ("supervisor", lambda ctx, rid: CourtAnnotation(ctx).annotate_judgment(10 ** 30, example("annotation.json")),
      "RECORD_NOT_FOUND"),
-    ("clerk", lambda ctx, rid: MarriageArchive(ctx).record_proof("320102199503080019", purpose="\x00"),
+    ("clerk", lambda ctx, rid: RecordProof(ctx).record_proof("320102199503080019", purpose="\x00"),
      "FIELD_CHARACTER_INVALID"),
-    ("clerk", lambda ctx, rid: MarriageArchive(ctx).record_proof({"name": "张\u200b伟", "birth_date": "1995-03-08"}),
+    ("clerk", lambda ctx, rid: RecordProof(ctx).record_proof({"name": "张\u200b伟", "birth_date": "1995-03-08"}),
      "FIELD_CHARACTER_INVALID"),
     ("clerk", lambda ctx, rid: DivorceService(ctx).withdraw(10 ** 30, 1), "APPLICATION_NOT_FOUND"),
     ("clerk", lambda ctx, rid: Corrections(ctx).propose(rid, [{"path": "data.remarks", "new": "x"}], "原因\u202e"),

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from registry_app.services.health import DatabaseHealth
 from registry_app.services.marriage import MarriageCase, MarriageService
-from registry_app.services.marriage_archive import MarriageArchive
+from registry_app.services.certificate_voiding import CertificateVoiding
+from registry_app.services.reissue import CertificateReissue
 from registry_app.services.record_seals import reseal
 from registry_app.storage.migrate import _config, current_revision, head_revision, upgrade
 from registry_app.storage.models import AuditEntry, Certificate
 from tests.factories import marriage_case, person
 from registry_app.services.divorce import DivorceService
-from tests.integration.test_marriage_archive import REQUEST, divorce_application
+from tests.integration.test_after_registration import REQUEST, divorce_application
 
 D = dt.date
 REISSUE_REMARK = "已补领，原证作废"  # what the demo generator wrote on a reissued certificate
@@ -54,10 +55,10 @@ def old_database(clerk_ctx, supervisor_ctx, db, clock):
     _, reissued = _register(clerk_ctx, "王强", "赵敏", D(1990, 1, 1))
     both_case, both = _register(clerk_ctx, "陈刚", "周丽", D(1991, 2, 2))
     _, voided = _register(clerk_ctx, "刘洋", "孙悦", D(1992, 4, 4))
-    archive = MarriageArchive(clerk_ctx)
-    archive.reissue(reissued.record_id, REQUEST)
-    archive.reissue(both.record_id, REQUEST)
-    MarriageArchive(supervisor_ctx).void_certificate(voided.certificate_no, "打印错位", reissue_number=False)
+    reissues = CertificateReissue(clerk_ctx)
+    reissues.reissue(reissued.record_id, REQUEST)
+    reissues.reissue(both.record_id, REQUEST)
+    CertificateVoiding(supervisor_ctx).void_certificate(voided.certificate_no, "打印错位", reissue_number=False)
     divorces = DivorceService(clerk_ctx)
     apps = [divorces.apply(divorce_application(case, rec.record_id))["application_id"]
             for case, rec in ((divorced_case, divorced), (both_case, both))]
