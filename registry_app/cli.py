@@ -171,17 +171,27 @@ def id_group() -> None:
 
 @id_group.command("check")
 @click.argument("id_number")
-def id_check(id_number: str) -> None:
-    """Validate a resident ID number (GB 11643). Exit 0 when valid, 1 when not."""
-    from registry_app.domain.ids import InvalidIdNumber, normalise_resident_id, parse_resident_id
+@click.option("--type", "id_type", default=None,
+              type=click.Choice(["resident_id", "hmt_residence_permit", "foreign_pr_card", "passport",
+                                 "hk_macao_permit", "taiwan_permit"]),
+              help="按所选证件类型核对（默认由号码识别证件种类）")
+def id_check(id_number: str, id_type: str | None) -> None:
+    """Which identity document a number is (resident ID, HK/Macao/Taiwan residence permit, foreign
+    permanent-residence card 2023 or 2017, travel permits, passport) and what it says. Exit 0 when valid,
+    1 when not; warnings (an address code withdrawn before the holder's birth) do not change the exit code."""
+    from registry_app.domain.documents import normalise, read_document, recognise
+    from registry_app.domain.ids import InvalidIdNumber
 
     try:
-        rid = parse_resident_id(id_number, Clock().today())
+        reading = read_document(id_number, Clock().today(), id_type)
     except InvalidIdNumber as exc:
-        emit({"valid": False, "id_number": normalise_resident_id(id_number), "birth_date": None, "sex": None,
-              "region_code": None, "error": exc.message, "code": exc.code})
+        number = normalise(id_number)
+        found = recognise(number)
+        emit({"valid": False, "document": found.value if found else None, "id_number": number,
+              "birth_date": None, "sex": None, "region_code": None, "warnings": [],
+              "error": exc.message, "code": exc.code})
         sys.exit(1)
-    emit({"valid": True, **rid.to_dict(), "error": None})
+    emit({"valid": True, **reading.to_dict(), "error": None, "code": None})
 
 
 @main.group()

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Callable, TypeVar
 
+from registry_app.domain.documents import presented_type, read_document
 from registry_app.domain.field_rules import age_issue, normalise_id, structure_issues, text_issues
-from registry_app.domain.ids import IdType, InvalidIdNumber, Sex, parse_resident_id, validate_document
+from registry_app.domain.ids import IdType, Sex, validate_document
 from registry_app.errors import Issue, Refused
 
 
@@ -81,6 +82,8 @@ class Adopter:
     no_harmful_criminal_record: bool = False
 
     def __post_init__(self) -> None:
+        # a residence permit or PR card keyed in as a resident ID is that document (designated-office rule)
+        object.__setattr__(self, "id_type", presented_type(self.id_type, self.id_number))
         issues = _person_issues(self.name, self.sex, self.birth_date, self.id_type, self.id_number)
         if self.id_type is IdType.NONE:
             issues.append(Issue("ADOPTER_ID_MISSING", "收养人须出示身份证件", "id_type"))
@@ -407,15 +410,13 @@ def _person_issues(name: str, sex: Sex, birth: dt.date, id_type: IdType, number:
     problem = validate_document(id_type, number)
     if problem:
         issues.append(Issue(problem.code, problem.message, "id_number"))
-    elif id_type is IdType.RESIDENT:
-        try:
-            rid = parse_resident_id(number)
-        except InvalidIdNumber as exc:  # pragma: no cover - validate_document already said so
-            return issues + [exc.issue("id_number")]
-        if rid.birth_date != birth:
-            issues.append(Issue("ID_BIRTH_MISMATCH", "出生日期与身份证号码不一致", "birth_date"))
-        if rid.sex is not sex:
-            issues.append(Issue("ID_SEX_MISMATCH", "性别与身份证号码不一致", "sex"))
+    elif id_type is not IdType.NONE and (doc := read_document(number, None, id_type)).layout_verified \
+            and doc.birth_date is not None:  # resident ID, residence permit, 2023 PR card
+        noun = "身份证号码" if id_type is IdType.RESIDENT else "证件号码"
+        if doc.birth_date != birth:
+            issues.append(Issue("ID_BIRTH_MISMATCH", f"出生日期与{noun}不一致", "birth_date"))
+        if doc.sex is not sex:
+            issues.append(Issue("ID_SEX_MISMATCH", f"性别与{noun}不一致", "sex"))
     return issues
 
 

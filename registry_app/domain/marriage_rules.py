@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from registry_app.domain.ids import IdType, age_on
+from registry_app.domain.documents import presented_type
+from registry_app.domain.ids import age_on
 from registry_app.domain.parties import PersonInput
 from registry_app.errors import Issue
 
@@ -56,9 +57,11 @@ def eligibility_issues(
         if p.prior_status == "widowed" and st.recorded_status == "married" and not p.extra.get("spouse_death_proof"):
             out.append(Issue("WIDOWED_PROOF_REQUIRED", f"{p.name}声明丧偶，记录显示在婚，须查验配偶死亡证明",
                              f"{key}.prior_status"))
-        if not office_handles_foreign and IdType(p.id_type).is_foreign_or_hmt:
+        # the document the number is, not only the type chosen: a residence permit keyed in as a resident ID
+        if not office_handles_foreign and (held := presented_type(p.id_type, p.id_number)).is_foreign_or_hmt:
             out.append(Issue("FOREIGN_CASE_NOT_HANDLED",
-                             "涉外、涉港澳台或华侨婚姻登记须到省级指定的婚姻登记机关办理", f"{key}.id_type"))
+                             f"{p.name}持{held.zh}：涉外、涉港澳台或华侨婚姻登记须到省级指定的婚姻登记机关办理",
+                             f"{key}.id_type"))
     if p1.sex and p1.sex == p2.sex:
         out.append(Issue("MARRIAGE_SAME_SEX", "结婚登记须为一男一女（民法典第1046条、第1049条）", "party2.sex"))
     if p1.id_number and p1.id_number == p2.id_number:

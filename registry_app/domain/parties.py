@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from registry_app.domain.documents import presented_type, read_document
 from registry_app.domain.field_rules import (age_issue, normalise_id, read_text, structure_issues, text_issues,
                                              type_issue)
 from registry_app.domain.ids import IdType, InvalidIdNumber, Sex, parse_resident_id, validate_document
@@ -112,27 +113,30 @@ def person_issues(p: PersonInput, prefix: str, today: dt.date, require_id: bool 
 
 
 def _document_issues(p: PersonInput, prefix: str, today: dt.date, require_id: bool) -> list[Issue]:
-    """The identity document is valid; a resident ID agrees with the typed birth date and sex (and fills
-    in a birth date left empty)."""
+    """The identity document is valid; a number that carries a birth date and sex (resident ID, residence
+    permit, 2023 PR card) agrees with the typed ones (and fills in a birth date left empty). A residence permit
+    or PR card keyed in as a resident ID becomes that document type: the case proceeds as what it is."""
     out: list[Issue] = []
     try:
-        id_type = IdType(p.id_type)
+        id_type = presented_type(p.id_type, p.id_number)
     except ValueError:
         return [Issue("ID_TYPE_INVALID", "证件类型无效", f"{prefix}.id_type")]
+    p.id_type = id_type.value
     if id_type is IdType.NONE and require_id:
         out.append(Issue("ID_REQUIRED", "办理登记须出示有效身份证件", f"{prefix}.id_number"))
     bad = validate_document(id_type, p.id_number, today)
     if bad:
         out.append(Issue(bad.code, bad.message, f"{prefix}.id_number"))
-    elif id_type is IdType.RESIDENT:
-        rid = parse_resident_id(p.id_number, today)
+    elif id_type is not IdType.NONE and (doc := read_document(p.id_number, today, id_type)).layout_verified \
+            and doc.birth_date is not None:
+        noun = "身份证号码" if id_type is IdType.RESIDENT else "证件号码"
         if p.birth_date is None:
-            p.birth_date = rid.birth_date
-        elif p.birth_date != rid.birth_date:
+            p.birth_date = doc.birth_date
+        elif p.birth_date != doc.birth_date:
             out.append(Issue("BIRTH_DATE_MISMATCH",
-                             f"出生日期与身份证号码不符（证件为{rid.birth_date:%Y年%m月%d日}）", f"{prefix}.birth_date"))
-        if p.sex in ("M", "F") and p.sex != rid.sex.value:
-            out.append(Issue("SEX_MISMATCH", f"性别与身份证号码不符（证件为{rid.sex.zh}）", f"{prefix}.sex"))
+                             f"出生日期与{noun}不符（证件为{doc.birth_date:%Y年%m月%d日}）", f"{prefix}.birth_date"))
+        if doc.sex is not None and p.sex in ("M", "F") and p.sex != doc.sex.value:
+            out.append(Issue("SEX_MISMATCH", f"性别与{noun}不符（证件为{doc.sex.zh}）", f"{prefix}.sex"))
     return out
 
 

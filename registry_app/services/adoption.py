@@ -133,7 +133,7 @@ class AdoptionService:
         foreign = [i for i, a in enumerate(case.adopters) if a.id_type.is_foreign_or_hmt]
         if foreign and not settings.handles_foreign_cases:
             issues += [Issue("FOREIGN_CASE_NOT_HANDLED",
-                             "收养人持外国或港澳台证件，应到省级指定的收养登记机关办理",
+                             f"收养人持{case.adopters[i].id_type.zh}，应到省级指定的收养登记机关办理",
                              f"adopters[{i}].id_type") for i in foreign]
         number = case.adoptee.id_number
         if number:

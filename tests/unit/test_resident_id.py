@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
+from registry_app.domain.gb11643 import MAINLAND_PROVINCES
 from registry_app.domain.ids import (
     IdType,
     InvalidIdNumber,
@@ -28,8 +29,8 @@ TODAY = dt.date(2026, 11, 23)
         ("11010519491231002x", dt.date(1949, 12, 31), Sex.FEMALE),   # lowercase x is normalised
         ("440524188001010014", dt.date(1880, 1, 1), Sex.MALE),
         ("320102200002290013", dt.date(2000, 2, 29), Sex.MALE),      # leap day exists in 2000
-        # an address code that no longer exists (or never did) is not a reason to reject
-        ("990101199001011230", dt.date(1990, 1, 1), Sex.MALE),
+        # an address code that no longer exists (Beijing's Chongwen district, 2010) is not a reason to reject
+        ("11010319900101123X", dt.date(1990, 1, 1), Sex.MALE),
     ],
 )
 def test_valid_numbers_decode_birth_date_and_sex(number, birth, sex):
@@ -61,6 +62,8 @@ def test_old_address_codes_are_accepted_where_a_region_table_would_reject():
         ("3201021990010100", "ID_LENGTH"),
         ("32010219900101001A", "ID_CHARS"),
         ("", "ID_EMPTY"),
+        ("990426199112010074", "ID_PROVINCE"),     # no province begins with 9 (nor is it a valid PR card)
+        ("710101199001011239", "ID_PROVINCE"),     # 71 (Taiwan): no resident IDs are issued under it
     ],
 )
 def test_invalid_numbers_have_coded_reasons(number, code):
@@ -79,7 +82,8 @@ def test_future_birth_date_fixed_by_check_character_still_refused():
 
 @settings(max_examples=300)
 @given(
-    region=st.integers(100000, 999999),
+    region=st.sampled_from(sorted(MAINLAND_PROVINCES)).flatmap(
+        lambda p: st.integers(0, 9999).map(lambda rest: f"{p}{rest:04d}")),
     birth=st.dates(dt.date(1900, 1, 1), TODAY),
     seq=st.integers(0, 999),
 )
@@ -114,7 +118,8 @@ def test_arbitrary_text_never_crashes(text):
         (IdType.HK_MACAO_PERMIT, "X12345678", False),
         (IdType.TAIWAN_PERMIT, "12345678", True),
         (IdType.TAIWAN_PERMIT, "1234", False),
-        (IdType.FOREIGN_PR, "USA123456789012", True),
+        (IdType.FOREIGN_PR, "USA851203123456", True),
+        (IdType.FOREIGN_PR, "USA123456789012", False),  # no 56th month where the birth date is read
         (IdType.NONE, "", True),
         (IdType.RESIDENT, "11010519491231002X", True),
         (IdType.RESIDENT, "110105194912310021", False),
