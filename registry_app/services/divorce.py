@@ -8,7 +8,6 @@ The stored status is `cooling_off` until an end state; the phase (cooling-off or
 the dates, so no timer has to fire for the window to open."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -16,6 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry_app.domain.deadlines import DivorceDeadlines, divorce_deadlines
+from registry_app.domain.divorce_rules import (DivorceCheck, MarriageOnRecord, agreement_issues, capacity_issues,
+                                               certificate_issues, marriage_issues)
 from registry_app.domain.field_rules import (record_id_issue, structure_issues, text_issues, type_issue,
                                              valid_record_id)
 from registry_app.domain.parties import PersonInput, person_issues
@@ -40,8 +41,6 @@ from registry_app.services.stock import use_blank
 from registry_app.services.transitions import move
 from registry_app.storage.models import Certificate, Party, Record
 
-REGISTERED_IN = {"mainland": "内地婚姻登记机关", "mission": "中国驻外使（领）馆"}
-CERT_STATES = ("present", "lost_declared", "lost_declared_with_archive_copy")
 VOID_REMARK = "双方离婚，证件失效"
 
 
@@ -86,39 +85,6 @@ class DivorceApplication:
         return cls(p1, p2, rid, elsewhere, d.get("certificates") or {}, d.get("agreement") or {}, d.get("capacity") or {})
 
 
-def agreement_issues(agreement: dict) -> list[Issue]:
-    """CC 1076: a written agreement stating the will to divorce and the arrangements for children,
-    property and debts. Items are structured, not free text only."""
-    out = []
-    if agreement.get("will_to_divorce") is not True:
-        out.append(_issue("NO_AGREEMENT", "须有双方自愿离婚的书面协议（民法典第1076条）", "agreement.will_to_divorce"))
-    text = agreement.get("signed_text")
-    if not isinstance(text, str) or not text.strip():
-        out.append(_issue("AGREEMENT_TEXT_MISSING", "须附双方签名的离婚协议书文本", "agreement.signed_text"))
-    children = agreement.get("children", [])
-    if not isinstance(children, list):
-        out.append(_issue("CASE_MALFORMED", "children 应为列表", "agreement.children"))
-        children = []
-    for i, c in enumerate(children):
-        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"].strip() \
-                or c.get("custody") not in ("party1", "party2"):
-            out.append(_issue("CHILD_ARRANGEMENT_INCOMPLETE", f"第{i + 1}个子女的姓名或抚养方未写明（民法典第1076条）",
-                              f"agreement.children.{i}"))
-            continue
-        try:
-            dt.date.fromisoformat(str(c.get("birth_date")))
-        except ValueError:
-            out.append(_issue("CHILD_ARRANGEMENT_INCOMPLETE", f"第{i + 1}个子女的出生日期无效", f"agreement.children.{i}.birth_date"))
-        if "support_amount" not in c or not isinstance(c.get("support_amount"), (int, float)) or c["support_amount"] < 0:
-            out.append(_issue("CHILD_SUPPORT_MISSING", f"第{i + 1}个子女的抚养费数额未写明", f"agreement.children.{i}.support_amount"))
-    if agreement.get("has_children") is True and not children:
-        out.append(_issue("CHILD_ARRANGEMENT_INCOMPLETE", "有子女的，须写明子女抚养安排", "agreement.children"))
-    for key, zh in (("property", "财产处理"), ("debts", "债务处理")):
-        if not isinstance(agreement.get(key), list):
-            out.append(_issue("AGREEMENT_ITEM_MISSING", f"协议须写明{zh}（无则填空列表）", f"agreement.{key}"))
-    return out
-
-
 @dataclass(frozen=True)
 class MarriageMatch:
     """This office's marriage of two people, as the divorce counter needs to see it."""
@@ -159,45 +125,30 @@ class DivorceService:
     def _application_issues(self, s: Session, app: DivorceApplication) -> tuple[list[Issue], Record | None]:
         today = self.ctx.clock.today()
         issues = person_issues(app.party1, "party1", today) + person_issues(app.party2, "party2", today)
-        for key in ("party1", "party2"):
-            if app.capacity.get(key) is not True:
-                issues.append(_issue("LACKS_CAPACITY", "当事人须具有完全民事行为能力方可协议离婚，否则应向法院起诉",
-                                     f"capacity.{key}"))
+        issues += capacity_issues(app.capacity)
         issues += agreement_issues(app.agreement)
-        states = [app.certificates.get("party1"), app.certificates.get("party2")]
-        for i, st in enumerate(states, start=1):
-            if st not in CERT_STATES:
-                issues.append(_issue("MARRIAGE_CERTIFICATE_MISSING", "须提交结婚证，遗失的须书面声明",
-                                     f"certificates.party{i}"))
-        if all(isinstance(st, str) and st.startswith("lost") for st in states) \
-                and "lost_declared_with_archive_copy" not in states:
-            issues.append(_issue("ARCHIVE_COPY_REQUIRED", "双方结婚证均遗失的，须提交书面声明及加盖印章的婚姻登记档案复印件",
-                                 "certificates"))
+        issues += certificate_issues(app.certificates)
         marriage = None
         if app.marriage_record_id is not None:
             marriage = s.get(Record, app.marriage_record_id)
-            if marriage is None or marriage.kind != "marriage":
-                issues.append(_issue("MARRIAGE_NOT_FOUND", "未找到该结婚登记记录", "marriage.record_id"))
+            if marriage is not None and marriage.kind != "marriage":
                 marriage = None
-            else:
-                ids = {p.id_number for p in marriage.parties if p.id_number}
-                if ids and ids != {app.party1.id_number, app.party2.id_number}:
-                    issues.append(_issue("PARTIES_NOT_MATCH_MARRIAGE", "申请人与结婚登记记录的当事人不一致", "marriage.record_id"))
-                if marriage.status == MarriageState.DIVORCE_PENDING:
-                    issues.append(_issue("DIVORCE_ALREADY_PENDING", "该婚姻已有离婚申请在办理中", "marriage.record_id"))
-                elif marriage.status != MarriageState.REGISTERED:
-                    issues.append(_issue("MARRIAGE_NOT_LIVE", "该婚姻已解除或被宣告无效、撤销", "marriage.record_id"))
-        elif app.marriage_elsewhere:
-            where = app.marriage_elsewhere.get("registered_in")
-            if not isinstance(where, str) or where not in REGISTERED_IN:
-                issues.append(_issue("MARRIAGE_NOT_MAINLAND",
-                                     "婚姻登记不是在中国内地或中国驻外使（领）馆办理的，不予受理协议离婚",
-                                     "marriage.registered_elsewhere.registered_in"))
-            if not app.marriage_elsewhere.get("certificate_no") and not app.marriage_elsewhere.get("archive_no"):
-                issues.append(_issue("MARRIAGE_REFERENCE_MISSING", "须录入结婚证字号或档案号", "marriage.registered_elsewhere"))
-        else:
-            issues.append(_issue("MARRIAGE_NOT_FOUND", "须指明要解除的婚姻（本机关记录或外地结婚证）", "marriage"))
+        on_record = MarriageOnRecord(marriage.status, frozenset(p.id_number for p in marriage.parties if p.id_number)) \
+            if marriage is not None else None
+        issues += marriage_issues(on_record, app.marriage_record_id is not None, app.marriage_elsewhere,
+                                  {app.party1.id_number, app.party2.id_number})
         return issues, marriage
+
+    def check(self, case: dict | DivorceApplication) -> DivorceCheck:
+        """Live check while the clerk types (the rules of `apply`; nothing stored, nothing looked up by
+        name): the legal refusals and the missing input, apart."""
+        self.ctx.require(Permission.REGISTER)
+        try:
+            app = case if isinstance(case, DivorceApplication) else DivorceApplication.from_dict(case)
+        except Refused as exc:
+            return DivorceCheck.of(exc.issues)
+        with self.ctx.db.read() as s:
+            return DivorceCheck.of(self._application_issues(s, app)[0])
 
     def apply(self, case: dict | DivorceApplication) -> dict:
         user = self.ctx.require(Permission.REGISTER)

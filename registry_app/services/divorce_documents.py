@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from registry_app.certificates import PartyView, forms, render_form
 from registry_app.domain.deadlines import DivorceDeadlines
+from registry_app.domain.divorce_rules import is_refusal
 from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import DivorceState
@@ -95,11 +96,13 @@ class DivorceDocuments:
             return pdf
 
     def refusal_notice(self, issues: Sequence[Issue], parties: Sequence, date: dt.date | None = None) -> bytes:
-        """不予受理告知书 listing every coded reason of a refusal. `parties` are names or anything with
-        a `.name` (PersonInput); `date` is the application date (today if not given). Nothing was
-        stored for the refused application, so the audit entry keeps the codes only."""
+        """不予受理告知书 listing every legal ground of a refusal (domain/divorce_rules.REFUSAL_CODES):
+        input still missing is no ground, so it is left out, and a notice without a ground is refused.
+        `parties` are names or anything with a `.name` (PersonInput); `date` is the application date
+        (today if not given). Nothing was stored for the refused application, so the audit entry keeps
+        the codes only."""
         self.ctx.require(Permission.PRINT)
-        reasons = [i for i in issues or [] if isinstance(i, Issue)]
+        reasons = [i for i in issues or [] if isinstance(i, Issue) and is_refusal(i)]
         if not reasons:
             raise Refused([Issue("REFUSAL_REASONS_MISSING", "不予受理告知书须写明不予受理的理由", "issues")])
         names = [n for n in (_name_of(p) for p in parties or []) if n]

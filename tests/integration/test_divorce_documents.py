@@ -89,17 +89,19 @@ def test_refusal_notice_lists_every_reason(clerk_ctx, db, application):
     text = text_of(pdf)
     assert "不予受理告知书" in text
     assert "张伟、李娜" in text
-    for code in err.value.codes():
-        assert code in text
-    assert "完全民事行为能力" in text
+    assert {"LACKS_CAPACITY", "AGREEMENT_TEXT_MISSING"} <= set(err.value.codes())
+    # the legal ground is on the notice; input still missing is no ground to refuse, so it is not
+    assert "LACKS_CAPACITY" in text and "完全民事行为能力" in text
+    assert "AGREEMENT_TEXT_MISSING" not in text
     codes = [d.get("codes") for a, d in _audit_actions(db) if a == "form.rendered"]
-    assert codes[-1] == err.value.codes()
+    assert codes[-1] == [c for c in err.value.codes() if c != "AGREEMENT_TEXT_MISSING"]
     # names are never written to the audit trail for a refused (unstored) application
     assert "张伟" not in json.dumps(_audit_actions(db)[-1], ensure_ascii=False)
 
 
 @pytest.mark.parametrize("issues, parties, code", [
     ([], ["张伟"], "REFUSAL_REASONS_MISSING"),
+    ([Issue("AGREEMENT_TEXT_MISSING", "须附协议书")], ["张伟"], "REFUSAL_REASONS_MISSING"),  # missing input only
     ([Issue("NO_AGREEMENT", "须有协议")], [], "ADDRESSEE_MISSING"),
     ([Issue("NO_AGREEMENT", "须有协议")], ["  "], "ADDRESSEE_MISSING"),
 ])

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 from registry_app.domain.ids import IdType
 from registry_app.domain.states import MarriageState
 from registry_app.errors import Issue, Refused, RegistryError
-from registry_app.services.divorce import CERT_STATES, DivorceService
+from registry_app.domain.divorce_rules import CERT_STATES
+from registry_app.services.divorce import DivorceService
 from registry_app.services.divorce_documents import DivorceDocuments
 from ui.errors import error_text, present_error
 from ui.fields import CheckedLineEdit
