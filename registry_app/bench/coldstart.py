@@ -14,6 +14,7 @@ from pathlib import Path
 
 # The probes live with the client (ui/probes); the core only starts them by module name.
 CLIENT_PROBE = "ui.probes.login_window"
+CLIENT_URL_PROBE = "ui.probes.login_window_url"  # PostgreSQL: connect instead of deriving a key
 BARE_QT_PROBE = "ui.probes.bare_qt"
 
 
@@ -37,13 +38,15 @@ def _time_script(module: str, args: list[str], env: dict, timeout: float = 120.0
     return elapsed
 
 
-def cold_start_ms(db_path: Path, passphrase: str, runs: int = 3) -> tuple[list[float], list[float]]:
+def cold_start_ms(db_path: Path | None, passphrase: str, runs: int = 3,
+                  url: str | None = None) -> tuple[list[float], list[float]]:
     """(client start-up times, bare Qt start-up times) in milliseconds."""
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = env.get("QT_QPA_PLATFORM") or "offscreen"
     env["REGISTRY_PASSPHRASE"] = passphrase
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    client = [_time_script(CLIENT_PROBE, [str(db_path)], env) for _ in range(runs)]
+    probe, target = (CLIENT_URL_PROBE, url) if url else (CLIENT_PROBE, str(db_path))
+    client = [_time_script(probe, [target], env) for _ in range(runs)]
     bare = [_time_script(BARE_QT_PROBE, [], env) for _ in range(runs)]
     return client, bare

@@ -1,11 +1,11 @@
 """`registry bench`: speed figures on a database of N synthetic records, each next to a baseline.
 
 Every operation goes through the code the counter uses (services, certificates, the batch builder) and is
-compared with the least the same work can cost: the same SQL through a raw sqlcipher3 connection, the same
-rows in one raw INSERT transaction, the certificate module without the service, the payload written without
-signature or encryption, a bare Qt window. The report is JSON:
+compared with the least the same work can cost: the same SQL through a raw connection (sqlcipher3 on the
+file, psycopg on PostgreSQL), the same rows in one raw INSERT transaction, the certificate module without the
+service, the payload written without signature or encryption, a bare Qt window. The report is JSON:
 
-    {"records": N, "engine": "sqlcipher",
+    {"records": N, "engine": "sqlcipher" | "postgresql",
      "operations": {NAME: {"count", "median_ms", "p95_ms", "baseline_median_ms", "ratio"[, "per_s"]}},
      "targets": [{"name", "target", "value", "met"}]}
 
@@ -32,14 +32,9 @@ from typing import Callable
 from sqlalchemy import func, insert, select
 
 from registry_app.bench.coldstart import cold_start_ms
-from registry_app.bench.database import (
-    SqlCapture,
-    build_database,
-    delete_copies,
-    raw_connect,
-    sql_literal,
-)
-from registry_app.bench.targets import TARGETS
+from registry_app.bench.database import SqlCapture, build_database
+from registry_app.bench.raw import raw_connect, sql_literal
+from registry_app.bench.targets import TARGETS, targets_for
 from registry_app.bench.timing import Samples, operation
 from registry_app.domain.states import CertificateState, MarriageState
 from registry_app.errors import RegistryError
@@ -69,13 +64,17 @@ def _progress_default(message: str) -> None:
 
 class Bench:
     def __init__(self, records: int, db_path: Path | None = None, *, passphrase: str | None = None,
-                 progress: ProgressFn | None = None, seed: int = 20260615):
+                 progress: ProgressFn | None = None, seed: int = 20260615, url: str | None = None,
+                 counters: list[int] | None = None, operations: bool = True):
         self.records = records
         self.progress = progress or _progress_default
         self.rng = random.Random(seed)
         self.work = Path(tempfile.mkdtemp(prefix="registry-bench-"))
         os.chmod(self.work, 0o700)
-        self.temporary = db_path is None
+        self.url = url  # PostgreSQL: the database at the URL is measured (and written to)
+        self.counters = counters  # levels of the concurrent-counters figure (bench/counters.py), or None
+        self.measure_operations = operations
+        self.temporary = db_path is None and url is None
         self.path = Path(db_path) if db_path else self.work / "bench.db"
         self.passphrase = passphrase or os.environ.get("REGISTRY_PASSPHRASE") or secrets.token_urlsafe(18)
         self.operations: dict[str, dict] = {}
@@ -85,7 +84,7 @@ class Bench:
     def _open(self):
         from registry_app.services.workspace import open_workspace
 
-        ctx = open_workspace(self.path, self.passphrase, exclusive=False)
+        ctx = open_workspace(self.path, self.passphrase, exclusive=False, url=self.url)
         ctx.user = self._bench_user(ctx)
         return ctx
 
@@ -193,32 +192,22 @@ class Bench:
             c_rows = [dict(zip(c_cols, r)) for r in certs.fetchall()]
             rows.append((rec_row, p_rows, c_rows))
 
-        def insert(table: str, row: dict) -> int:
-            cols = [c for c in row if c != "id"]
-            cur = conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                               [row[c] for c in cols])
-            return cur.lastrowid
-
         def one(rec_row, p_rows, c_rows):
-            conn.execute("BEGIN IMMEDIATE")
-            rid = insert("records", {**rec_row, "uid": str(uuid.uuid4()),
-                                     "certificate_no": rec_row["certificate_no"] + "-B"})
+            conn.begin()
+            rid = conn.insert("records", {**rec_row, "uid": str(uuid.uuid4()),
+                                          "certificate_no": rec_row["certificate_no"] + "-B"})
             for p in p_rows:
-                insert("parties", {**p, "record_id": rid})
+                conn.insert("parties", {**p, "record_id": rid})
             for c in c_rows:
-                insert("certificates", {**c, "record_id": rid, "number": c["number"] + "-B"})
-            conn.execute("COMMIT")
+                conn.insert("certificates", {**c, "record_id": rid, "number": c["number"] + "-B"})
+            conn.commit()
             made.append(rid)
 
         for rec_row, p_rows, c_rows in rows:
             base.time(one, rec_row, p_rows, c_rows)
-        self._delete_records(conn, made)
+        conn.delete_copies(made)
         self.operations["registration"] = operation(timings, base)
         self.values["registration_p95_ms"] = timings.p95
-
-    @staticmethod
-    def _delete_records(conn, ids: list[int]) -> None:
-        delete_copies(conn, ids)
 
     # --- certificates -----------------------------------------------------------------------------------
     def _certificates(self, ctx, conn) -> None:
@@ -431,14 +420,14 @@ class Bench:
         party_rows = [[(v + shift if i == rid_at else v) for i, v in enumerate(p) if p_cols[i] != "id"]
                       for p in parties]
         started = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
+        conn.begin()
         conn.executemany(f"INSERT INTO records ({', '.join(rec_cols)}) VALUES ({', '.join('?' * len(rec_cols))})",
                          rec_rows)
         conn.executemany(f"INSERT INTO parties ({', '.join(p_cols_ins)}) "
                          f"VALUES ({', '.join('?' * len(p_cols_ins))})", party_rows)
-        conn.execute("COMMIT")
+        conn.commit()
         seconds = time.perf_counter() - started
-        delete_copies(conn, list(range(start, start + len(rec_rows))))
+        conn.delete_copies(list(range(start, start + len(rec_rows))))
         return seconds
 
     def _import_rows(self) -> int:
@@ -456,8 +445,11 @@ class Bench:
     # --- the run ------------------------------------------------------------------------------------------
     def run(self) -> dict:
         try:
-            self.generation_s = build_database(self.path, self.records, self.passphrase, self.progress)
-            return self._run()
+            self.generation_s = build_database(self.path, self.records, self.passphrase, self.progress, url=self.url)
+            report = self._run() if self.measure_operations else self._records_only()
+            if self.counters:
+                report["counters"] = self._counters()
+            return report
         finally:
             if self.temporary:
                 shutil.rmtree(self.work, ignore_errors=True)
@@ -466,6 +458,25 @@ class Bench:
                     (self.work / name).unlink(missing_ok=True)
                 shutil.rmtree(self.work, ignore_errors=True)
 
+    def _records_only(self) -> dict:
+        from registry_app.storage.models import Record
+
+        ctx = self._open()
+        try:
+            with ctx.db.read() as s:
+                total = s.execute(select(func.count()).select_from(Record)).scalar() or 0
+        finally:
+            ctx.db.close()
+        return {"records": total, "engine": "postgresql" if self.url else "sqlcipher", "operations": {},
+                "targets": []}
+
+    def _counters(self) -> list[dict]:
+        from registry_app.bench.counters import counters_figure
+
+        self._open().db.close()  # the bench clerk exists before the counters start
+        return counters_figure(self.counters, path=None if self.url else self.path, passphrase=self.passphrase,
+                               url=self.url, username="bench-clerk", progress=self.progress)
+
     def _run(self) -> dict:
         from registry_app.clock import Clock
         from registry_app.demo.generator import is_demo_database
@@ -473,7 +484,7 @@ class Bench:
         from registry_app.storage.engine import open_database, plain_sqlite_url
 
         ctx = self._open()
-        conn = raw_connect(self.path, self.passphrase)
+        conn = raw_connect(self.path, self.passphrase, self.url)
         try:
             with ctx.db.read() as s:
                 from registry_app.storage.models import Record
@@ -507,7 +518,7 @@ class Bench:
 
             self.values["encryption_lookup_ratio"] = None
             self.values["encryption_import_ratio"] = None
-            if is_demo_database(ctx.db):
+            if conn.dialect == "sqlite" and is_demo_database(ctx.db):
                 # Only generated data is ever copied in clear, and the copy is deleted at the end.
                 self.progress("plain SQLite copy (cost of encryption)")
                 plain = self._plain_copy(conn)
@@ -531,21 +542,24 @@ class Bench:
             conn.close()
             ctx.db.close()
         self.progress("cold start")
-        client, bare = cold_start_ms(self.path, self.passphrase)
+        client, bare = cold_start_ms(self.path, self.passphrase, url=self.url)
         self.operations["cold_start"] = operation(Samples(client), Samples(bare))
         self.values["cold_start_s"] = Samples(client).median / 1000.0
         self.values["peak_memory_mb"] = peak_memory_mb()
+        engine = "postgresql" if self.url else "sqlcipher"
         return {
             "records": total,
-            "engine": "sqlcipher",
+            "engine": engine,
             "operations": self.operations,
-            "targets": [t.check(self.values.get(t.name)) for t in TARGETS],
+            "targets": [t.check(self.values.get(t.name)) for t in targets_for(engine)],
         }
 
 
 def run_bench(records: int = DEFAULT_RECORDS, db_path: Path | None = None, *, passphrase: str | None = None,
-              progress: ProgressFn | None = None) -> dict:
-    return Bench(records, db_path, passphrase=passphrase, progress=progress).run()
+              progress: ProgressFn | None = None, url: str | None = None, counters: list[int] | None = None,
+              operations: bool = True) -> dict:
+    return Bench(records, db_path, passphrase=passphrase, progress=progress, url=url, counters=counters,
+                 operations=operations).run()
 
 
 def summary_lines(report: dict) -> list[str]:
@@ -560,6 +574,11 @@ def summary_lines(report: dict) -> list[str]:
     for t in report["targets"]:
         value = "-" if t["value"] is None else f"{t['value']:.2f}"
         lines.append(f"{t['name']:<30}{value:>12}  {'yes' if t['met'] else 'NO':<5} {t['target']}")
+    if report.get("counters"):
+        lines += ["", f"{'counters at once':<18}{'registrations':>14}{'per s':>9}{'median ms':>12}{'p95 ms':>10}"]
+        for c in report["counters"]:
+            lines.append(f"{c['counters']:<18}{c['registrations']:>14}{c['per_s']:>9.1f}{c['median_ms']:>12.2f}"
+                         f"{c['p95_ms']:>10.2f}")
     return lines
 
 

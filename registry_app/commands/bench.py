@@ -50,22 +50,33 @@ def demo_data(env: Env, records: int, seed: int, date: str | None, event_days: i
 @click.option("--records", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="数据库中的记录数（不足时先生成演示数据）")
 @click.option("--json", "as_json", is_flag=True, help="以JSON输出")
+@click.option("--counters", "counter_levels", default=None, metavar="1,4,8",
+              help="并发窗口测试：分别让1、4、8个窗口（各自独立进程）同时登记，测每秒登记数和p95")
+@click.option("--counters-only", is_flag=True, help="只做并发窗口测试（须与 --counters 同用）")
 @pass_env
-def bench(env: Env, records: int, as_json: bool) -> None:
+def bench(env: Env, records: int, as_json: bool, counter_levels: str | None, counters_only: bool) -> None:
     """性能基准：在N条合成记录上测量查询、登记、打印、日终导出、档案导入、加密开销、启动时间和内存。
 
-    不指定 --db 时使用临时数据库（结束后删除）；指定的数据库会被写入（登记测试当事人、打印、导入），请用副本。"""
+    不指定 --db 时使用临时数据库（结束后删除）；指定的数据库会被写入（登记测试当事人、打印、导入），请用副本。
+    --url 时测量该 PostgreSQL 数据库（同样会被写入：请用专门的基准测试数据库；为空时建为培训数据库）。"""
+    from registry_app.bench.counters import parse_levels
     from registry_app.bench.runner import run_bench, summary_lines
 
     root = click.get_current_context().find_root()
-    db_path = env.db_path if root.params.get("db_path") is not None else None
+    db_path = env.db_path if root.params.get("db_path") is not None and not env.url else None
     with handled():
-        if env.url:
+        levels = parse_levels(counter_levels) if counter_levels is not None else None
+        if counters_only and levels is None:
             from registry_app.errors import RegistryError
 
-            raise RegistryError("基准测试只用于本地加密数据库文件", code="BENCH_URL")
-        passphrase = env.passphrase() if db_path is not None else os.environ.get("REGISTRY_PASSPHRASE")
-        report = run_bench(records, db_path, passphrase=passphrase)
+            raise RegistryError("--counters-only 须与 --counters 同用", code="BENCH_COUNTERS_INVALID",
+                                field="counters")
+        if env.url:
+            passphrase = None
+        else:
+            passphrase = env.passphrase() if db_path is not None else os.environ.get("REGISTRY_PASSPHRASE")
+        report = run_bench(records, db_path, passphrase=passphrase, url=env.url, counters=levels,
+                           operations=not counters_only)
     if as_json:
         emit(report)
     else:

@@ -46,6 +46,7 @@ from registry_app.services.context import AppContext
 from registry_app.services.people import initials
 from registry_app.services.settings import load_settings
 from registry_app.storage.engine import Database
+from registry_app.storage.pg_sequences import catch_up_sequences
 from registry_app.storage.models import (
     Certificate,
     CertificateSequence,
@@ -670,6 +671,7 @@ class DemoGenerator:
             else:
                 marker.value = value
             s.flush()
+            catch_up_sequences(s)  # PostgreSQL: the generated ids were explicit
             audit.record(ctx, s, "demo.generated", "database", "demo",
                          {k: v for k, v in self.summary.to_dict().items() if k not in ("seconds", "last_numbers")},
                          reason="演示/测试用合成数据", username=self.actor, role="system")
