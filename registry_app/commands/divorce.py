@@ -46,14 +46,16 @@ def calendar_divorce(env: Env, received: str) -> None:
 
 @calendar.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--year", type=int, default=None, help="通知未含标题时指明年度")
 @click.option("--user", required=True)
 @pass_env
-def calendar_import(env: Env, file: Path, user: str) -> None:
-    """Load a year's State Council holiday schedule (JSON or CSV; see resources/calendars/README.md)."""
+def calendar_import(env: Env, file: Path, year: int | None, user: str) -> None:
+    """Load a year's State Council holiday schedule: the notice as published, saved as text, or a JSON or
+    CSV schedule file (see resources/calendars/README.md); told apart by content."""
     from registry_app.services.calendar import HolidaySchedules
 
     with handled():
-        emit(HolidaySchedules(env.context(user=user)).import_file(file.read_bytes(), file.name))
+        emit(HolidaySchedules(env.context(user=user)).import_file(file.read_bytes(), file.name, year))
 
 
 @click.group()

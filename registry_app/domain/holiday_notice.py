@@ -19,7 +19,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from registry_app.domain.workdays import MAX_YEAR, MIN_YEAR, YearSchedule, build_schedule
+from registry_app.domain.workdays import (
+    MAX_FILE_BYTES,
+    MAX_YEAR,
+    MIN_YEAR,
+    YearSchedule,
+    build_schedule,
+    decode_text,
+    parse_schedule,
+)
 from registry_app.errors import Issue, Refused, RegistryError
 
 MAX_NOTICE_CHARS = 20_000  # a notice is about 800 characters; the cap keeps a wrong paste cheap
@@ -226,10 +234,9 @@ def _read_sentence(sentence: str, line: int, year: int, name: str, in_item: bool
                 if n:
                     _check_count(last_off, int(n.group(1)), where, issues)
                     last_off = None
-        elif kind == "count":
-            if last_off:
-                _check_count(last_off, int(m.group("n")), where, issues)
-                last_off = None
+        elif kind == "count" and last_off:
+            _check_count(last_off, int(m.group("n")), where, issues)
+            last_off = None
     if pending and in_item and any(pending):
         issues.append(Issue("NOTICE_DATES_UNCLASSIFIED",
                             f"{where}：“{sentence.strip()[:40]}”中的日期后面没有“放假”或“上班”，无法判断", "notice"))
@@ -288,3 +295,14 @@ def _check_count(runs: list[tuple[dt.date, ...]] | None, said: int, where: str, 
     if runs and all(runs) and counted != said:
         issues.append(Issue("NOTICE_DAY_COUNT_MISMATCH",
                             f"{where}：所列放假日期共{counted}天，通知写作“共{said}天”，请核对通知原文", "notice"))
+
+
+def read_schedule(data: bytes, filename: str, year: int | None = None) -> tuple[YearSchedule, str]:
+    """A schedule from a file's bytes, decided by content: the notice as published (`year` for one saved
+    without its title), else the JSON or CSV schedule file. Returns the schedule and "notice" or "file"."""
+    if len(data) > MAX_FILE_BYTES:
+        return parse_schedule(data, filename), "file"  # refused there, with the size
+    text = decode_text(data, filename)
+    if looks_like_notice(text):
+        return parse_notice(text, year).schedule, "notice"
+    return parse_schedule(data, filename), "file"

@@ -210,7 +210,7 @@ def parse_schedule(data: bytes, filename: str) -> YearSchedule:
             f"文件“{filename}”过大（{len(data)}字节），节假日安排文件不应超过{MAX_FILE_BYTES // 1024}KB",
             "CALENDAR_FILE_FORMAT",
         )
-    text = _decode(data, filename)
+    text = decode_text(data, filename)
     if not text.strip():
         raise RegistryError(f"文件“{filename}”是空的", "CALENDAR_EMPTY")
     if _looks_like_json(text, filename):
@@ -229,7 +229,7 @@ class _Entry:
     day: dt.date | None = None
 
 
-def _decode(data: bytes, filename: str) -> str:
+def decode_text(data: bytes, filename: str) -> str:
     # UTF-8 is the documented encoding; Excel on a Chinese Windows saves CSV as GBK (a subset of GB18030).
     for encoding in ("utf-8-sig", "gb18030"):
         try:

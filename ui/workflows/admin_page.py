@@ -1,5 +1,5 @@
-"""系统管理: users, office settings, holiday schedules, the audit check, the keyring unlock.
-Only collects and shows: every rule and permission is in the services."""
+"""系统管理: users, office settings, holiday schedules (admin_calendar.py), keys (admin_keys.py), the audit
+check, backups, the keyring unlock. Only collects and shows: every rule and permission is in the services."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,13 +28,14 @@ from registry_app.errors import RegistryError
 from registry_app.services.accounts import Accounts, UserInfo
 from registry_app.services.audit import verify_chain
 from registry_app.services.backup import Backups
-from registry_app.services.calendar import HolidaySchedules
 from registry_app.services.office_admin import OfficeAdmin, remember_passphrase
 from registry_app.services.workspace import passphrase_opens
 from ui.background import BackgroundOperation, start
 from ui.errors import error_text
 from ui.main_window import register_page
 from ui.pages import PageBase
+from ui.workflows.admin_calendar import CalendarTab
+from ui.workflows.admin_keys import KeysTab
 from ui.workflows.health_tab import HealthTab
 
 USER_COLUMNS = ("用户名", "姓名", "角色", "状态", "锁定至")
@@ -94,7 +95,12 @@ class AdminPage(PageBase):
             return
         self._build_users()
         self._build_settings()
-        self._build_calendar()
+        self.calendar_tab = CalendarTab(state, lambda title, filt: self.choose_file(title, filt))
+        self.years_label = self.calendar_tab.years_label
+        self.tabs.addTab(self.calendar_tab, self.tr("节假日安排"))
+        self.keys_tab = KeysTab(state, lambda title, filt: self.choose_file(title, filt),
+                                lambda title: self.choose_dir(title))
+        self.tabs.addTab(self.keys_tab, self.tr("密钥"))
         self._build_audit()
         self._build_backup()
 
@@ -120,6 +126,8 @@ class AdminPage(PageBase):
         add.clicked.connect(self.add_user)
         for w in (self.new_username, self.new_name, self.new_role, self.new_password, add):
             form.addWidget(w)
+        for edit in (self.new_username, self.new_name, self.new_password):
+            edit.returnPressed.connect(self.add_user)  # Enter in any field adds the user
         v.addLayout(form)
         actions = QHBoxLayout()
         for text, slot in ((self.tr("停用"), lambda: self.set_disabled(True)),
@@ -238,32 +246,8 @@ class AdminPage(PageBase):
                   self.tr("口令已保存到本机系统钥匙串"))
 
     # --- calendar -------------------------------------------------------------------------------
-    def _build_calendar(self) -> None:
-        tab = QWidget()
-        v = QVBoxLayout(tab)
-        self.years_label = QLabel()
-        self.years_label.setWordWrap(True)
-        v.addWidget(self.years_label)
-        imp = QPushButton(self.tr("导入节假日安排文件（JSON 或 CSV）"))
-        imp.clicked.connect(self.import_calendar)
-        v.addWidget(imp)
-        v.addStretch(1)
-        self.tabs.addTab(tab, self.tr("节假日安排"))
-
-    def refresh_years(self) -> None:
-        years = HolidaySchedules(self.state.ctx).years()
-        recent = [f"{y['year']}年（{y['source']}）" for y in years[-4:]]
-        self.years_label.setText(self.tr("已载入的年度：") + "、".join(recent) +
-                                 self.tr("\n期限落在未载入年度的离婚申请将被拒绝计算，请在国务院公布次年安排后及时导入。"))
-
     def import_calendar(self) -> None:
-        path = self.choose_file(self.tr("选择节假日安排文件"), "节假日安排 (*.json *.csv)")
-        if not path:
-            return
-        data = Path(path).read_bytes()
-        self._run(lambda: HolidaySchedules(self.state.ctx).import_file(data, Path(path).name),
-                  self.tr("已导入") + Path(path).name)
-        self.refresh_years()
+        self.calendar_tab.import_file()
 
     # --- audit ----------------------------------------------------------------------------------
     def _build_audit(self) -> None:
@@ -375,7 +359,8 @@ class AdminPage(PageBase):
     def on_shown(self) -> None:
         if hasattr(self, "users_model"):
             self.refresh_users()
-            self.refresh_years()
+            self.calendar_tab.refresh()
+            self.keys_tab.refresh()
             self.refresh_backup_status()
 
     @staticmethod
