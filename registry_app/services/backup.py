@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from registry_app.clock import Clock
+from registry_app.demo.guard import is_demo_sandbox, refuse_in_demo
 from registry_app.domain.roles import Permission, can
 from registry_app.errors import Issue, Refused, RegistryError, StorageError, WrongPassphrase
 from registry_app.fsutil import fsync_dir, sweep_temp_files, temp_name
@@ -154,6 +155,8 @@ class Backups:
         backup from today. Runs for whoever is signed in (it reads nothing to them); audited as system."""
         if self.ctx.db.dialect != "sqlite" or not self.ctx.db.encrypted:
             return None  # PostgreSQL is the server's to back up (pg_dump); nothing to do at the counter
+        if is_demo_sandbox(self.ctx.db):
+            return None  # a demo keeps nothing: it is deleted when it closes
         status = self.status()
         if status.reachable and status.last_made_at and \
                 dt.datetime.fromisoformat(status.last_made_at).date() == self.ctx.clock.now().date():
@@ -176,6 +179,7 @@ class Backups:
 
     def _make(self, out: Path, trigger: str) -> BackupResult:
         db = self.ctx.db
+        refuse_in_demo(db, "数据库备份")
         if db.dialect != "sqlite":
             raise postgres_refusal()
         if not db.encrypted:

@@ -33,6 +33,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry_app.demo.guard import refuse_in_demo
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import BatchState, SyncState
 from registry_app.errors import Cancelled, Issue, Refused, RegistryError
@@ -87,6 +88,7 @@ class ExportMixin(ReconcileMixin):
         if again:
             return self.reexport(date, out_dir, progress, cancelled)[-1]
         user = self.ctx.require(Permission.SYNC_EXPORT)
+        refuse_in_demo(self.ctx.db, "日终上报导出")
         progress, cancelled = progress or noop_progress, cancelled or never
         day = self._export_day(date)
         out = Path(out_dir)
@@ -126,6 +128,7 @@ class ExportMixin(ReconcileMixin):
                  cancelled: IsCancelled | None = None) -> list[ExportResult]:
         """Re-write every batch already made for `date` with the same manifest (a lost file, a resend)."""
         self.ctx.require(Permission.SYNC_EXPORT)
+        refuse_in_demo(self.ctx.db, "日终上报导出")
         progress, cancelled = progress or noop_progress, cancelled or never
         day = self._export_day(date)
         out = Path(out_dir)
