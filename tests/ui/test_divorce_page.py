@@ -109,9 +109,9 @@ def fill_example(qtbot, page: DivorcePage) -> None:
         qtbot.keyClicks(form.id_number.edit, EXAMPLE[key]["id_number"])
     for key in ("party1", "party2"):
         choose(qtbot, page.certificates[key], EXAMPLE["certificates"][key])
-        tick(qtbot, page.capacity[key])
+        choose(qtbot, page.capacity[key], "yes")
     agreement = page.agreement
-    tick(qtbot, agreement.will)
+    choose(qtbot, agreement.will, "yes")
     tick(qtbot, agreement.has_children)
     for table, key in ((agreement.children, "children"), (agreement.property, "property"),
                        (agreement.debts, "debts")):
@@ -225,19 +225,48 @@ def test_withdrawal_by_party_two_through_the_page(qtbot, page, clerk_ctx, marria
 
 def test_refusal_lists_reasons_and_prints_the_notice(qtbot, page, clerk_ctx):
     fill_example(qtbot, page)
-    tick(qtbot, page.capacity["party2"])              # untick: 女方 lacks full capacity
-    page.agreement.signed_text.clear()
+    choose(qtbot, page.capacity["party2"], "no")      # 女方 lacks full capacity: a legal refusal
+    page.agreement.signed_text.clear()               # missing input: to complete, no ground to refuse
     assert not page.print_refusal_button.isEnabled()
     click(qtbot, page.primary)
     assert page.application is None
     codes = {i.code for i in page.panel.issues}
     assert codes == {"LACKS_CAPACITY", "AGREEMENT_TEXT_MISSING"}
+    assert page.panel.header.text().startswith("不予受理")
     assert page.capacity_slots["party2"].error.isVisible()
     assert "完全民事行为能力" in page.capacity_slots["party2"].error.text()
     click(qtbot, page.print_refusal_button)
     text = page.open_pdf.last_text()
     assert "不予受理告知书" in text and "张伟、李娜" in text and "LACKS_CAPACITY" in text
+    assert "AGREEMENT_TEXT_MISSING" not in text
     assert DivorceService(clerk_ctx).pending() == []
+    # the parties say capacity was misread: once corrected, only missing input is left, no notice
+    choose(qtbot, page.capacity["party2"], "yes")
+    qtbot.waitUntil(lambda: {i.code for i in page.panel.issues} == {"AGREEMENT_TEXT_MISSING"}, timeout=3000)
+    assert not page.print_refusal_button.isEnabled()
+    assert page.capacity_slots["party2"].error.isHidden()
+
+
+def test_missing_input_is_no_refusal_and_errors_clear_as_the_clerk_fixes_them(qtbot, page, clerk_ctx):
+    fill_example(qtbot, page)
+    choose(qtbot, page.capacity["party1"], "")        # skipped: never read as "no capacity"
+    choose(qtbot, page.agreement.will, "")
+    qtbot.waitUntil(lambda: "CAPACITY_NOT_CONFIRMED" in page.panel.text(), timeout=3000)
+    assert not page.capacity_slots["party1"].error.isVisible()  # still filling in: listed, not red yet
+    click(qtbot, page.primary)
+    assert page.application is None
+    assert {i.code for i in page.panel.issues} == {"CAPACITY_NOT_CONFIRMED", "AGREEMENT_WILL_MISSING"}
+    assert not page.panel.header.text().startswith("不予受理")
+    assert not page.print_refusal_button.isEnabled()  # nothing to print for missing input
+    assert page.capacity_slots["party1"].error.isVisible()
+
+    choose(qtbot, page.capacity["party1"], "yes")     # each fix clears its error without resubmitting
+    qtbot.waitUntil(lambda: page.capacity_slots["party1"].error.isHidden(), timeout=3000)
+    assert [i.code for i in page.panel.issues] == ["AGREEMENT_WILL_MISSING"]
+    choose(qtbot, page.agreement.will, "yes")
+    qtbot.waitUntil(lambda: "符合受理条件" in page.panel.text(), timeout=3000)
+    click(qtbot, page.primary)
+    assert page.application is not None
 
 
 def test_marriage_registered_elsewhere_and_not_in_the_mainland(qtbot, page):

@@ -1,5 +1,5 @@
 """The divorce agreement (离婚协议书, CC 1076) as structured items: children with custody and support,
-property, debts, and the signed text. Collects only; DivorceService.agreement_issues decides."""
+property, debts, and the signed text. Collects only; domain/divorce_rules.agreement_issues decides."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,6 +26,23 @@ from ui.widgets.fields import parse_date_text
 CUSTODY = (("party1", "男方"), ("party2", "女方"))
 OWNERS = (("party1", "男方"), ("party2", "女方"), ("both", "双方共有"))
 DEBTORS = (("party1", "男方"), ("party2", "女方"), ("both", "双方共同"))
+
+
+def yes_no(yes: str, no: str) -> QComboBox:
+    """A fact answered yes or no, starting unanswered: a skipped question is missing input, never a
+    "no" (which is a legal refusal, domain/divorce_rules.py). `answer()` reads it as True/False/None."""
+    box = QComboBox()
+    for value, text in (("", "请选择"), ("yes", yes), ("no", no)):
+        box.addItem(text, value)
+    return box
+
+
+def answer(box: QComboBox) -> bool | None:
+    return {"yes": True, "no": False}.get(box.currentData())
+
+
+def set_answer(box: QComboBox, value: bool | None) -> None:
+    box.setCurrentIndex(box.findData({True: "yes", False: "no"}.get(value, "")))
 
 
 @dataclass(frozen=True)
@@ -172,7 +189,8 @@ class AgreementForm(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("离婚协议", parent)
-        self.will = QCheckBox("协议写明双方自愿离婚的意思表示")
+        self.will = yes_no("协议写明双方自愿离婚", "双方未达成离婚协议")
+        self.will.setToolTip("离婚协议是否写明双方自愿离婚的意思表示（民法典第1076条）")
         self.has_children = QCheckBox("双方有共同子女（须写明抚养安排）")
         self.children = ItemTable([
             Column("name", "子女姓名", width=100), Column("birth_date", "出生日期", "date", width=112),
@@ -192,6 +210,7 @@ class AgreementForm(QGroupBox):
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
         checks = QHBoxLayout()
+        checks.addWidget(QLabel("离婚意思表示"))
         checks.addWidget(self.will)
         checks.addWidget(self.has_children)
         checks.addStretch(1)
@@ -204,7 +223,7 @@ class AgreementForm(QGroupBox):
             layout.addWidget(widget)
         for w in (self.children, self.property, self.debts):
             w.changed.connect(self.changed.emit)
-        self.will.toggled.connect(lambda _b: self.changed.emit())
+        self.will.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.has_children.toggled.connect(lambda _b: self.changed.emit())
         self.signed_text.textChanged.connect(self.changed.emit)
 
@@ -214,12 +233,12 @@ class AgreementForm(QGroupBox):
                 self.signed_text]
 
     def agreement(self) -> dict:
-        return {"will_to_divorce": self.will.isChecked(), "has_children": self.has_children.isChecked(),
+        return {"will_to_divorce": answer(self.will), "has_children": self.has_children.isChecked(),
                 "children": self.children.rows(), "property": self.property.rows(), "debts": self.debts.rows(),
                 "signed_text": self.signed_text.toPlainText().strip()}
 
     def set_agreement(self, a: dict) -> None:
-        self.will.setChecked(bool(a.get("will_to_divorce")))
+        set_answer(self.will, a.get("will_to_divorce"))
         self.has_children.setChecked(bool(a.get("has_children")))
         for table, key in ((self.children, "children"), (self.property, "property"), (self.debts, "debts")):
             table.clear_rows()
@@ -231,4 +250,4 @@ class AgreementForm(QGroupBox):
         self.set_agreement({})
 
 
-__all__ = ["AgreementForm", "Column", "ItemTable"]
+__all__ = ["AgreementForm", "Column", "ItemTable", "answer", "set_answer", "yes_no"]

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCheckBox,
     QComboBox,
     QFrame,
     QGridLayout,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from registry_app.domain.ids import IdType
 from registry_app.domain.states import MarriageState
 from registry_app.errors import Issue, Refused, RegistryError
-from registry_app.domain.divorce_rules import CERT_STATES
+from registry_app.domain.divorce_rules import CERT_STATES, DivorceCheck
 from registry_app.services.divorce import DivorceService
 from registry_app.services.divorce_documents import DivorceDocuments
 from ui.errors import error_text, present_error
@@ -41,13 +40,19 @@ from ui.main_window import register_page
 from ui.pages import PageBase
 from ui.widgets import DateField, IssuePanel, IssueSlot, KeyboardFlow, PartyForm
 from ui.widgets.party_form import LABELS as PARTY_LABELS
-from ui.workflows.divorce_agreement import AgreementForm
+from ui.workflows.divorce_agreement import AgreementForm, answer, set_answer, yes_no
 from ui.document_viewer import InAppPdfViewer, OpenPdf
 from ui.workflows.divorce_worklist import DivorceWorkList
 
 CERT_TEXT = {"present": "已提交", "lost_declared": "遗失，已书面声明",
              "lost_declared_with_archive_copy": "遗失，已声明并附档案复印件"}
-REGISTERED_IN = (("mainland", "内地婚姻登记机关"), ("mission", "中国驻外使（领）馆"), ("abroad", "外国或境外机关"))
+REGISTERED_IN = (("", "请选择"), ("mainland", "内地婚姻登记机关"), ("mission", "中国驻外使（领）馆"),
+                 ("abroad", "外国或境外机关"))
+CHECK_DELAY_MS = 300
+#: Questions not answered yet: red at the field only once the clerk asked to accept.
+UNANSWERED = frozenset({"CAPACITY_NOT_CONFIRMED", "AGREEMENT_WILL_MISSING", "MARRIAGE_CERTIFICATE_MISSING",
+                        "MARRIAGE_REGISTERED_IN_MISSING", "MARRIAGE_NOT_FOUND", "AGREEMENT_TEXT_MISSING",
+                        "AGREEMENT_ITEM_MISSING"})
 HIDDEN_PARTY_ROWS = ("occupation", "education", "prior_status")
 OTHER_LABELS = {"marriage": "婚姻登记", "certificates": "结婚证", "agreement.will_to_divorce": "协议·离婚意思表示",
                 "agreement.signed_text": "协议书文本", "agreement.children": "协议·子女抚养",
@@ -100,9 +105,15 @@ class DivorcePage(PageBase):
         self.documents = DivorceDocuments(ctx)
         self.open_pdf: OpenPdf = open_pdf or InAppPdfViewer(self)
         self.application: dict | None = None      # what DivorceService.apply answered
-        self.refusal: list[Issue] = []
+        self.refusal: list[Issue] = []          # the legal grounds of the latest refusal: printable
         self.marriage_record_id: int | None = None
+        self._found_for: tuple[str, str] | None = None  # the ID numbers the marriage was found for
+        self.reveal = False                      # asked to accept once: every missing field shown red
         self.setStyleSheet(PAGE_STYLE)
+        self.check_timer = QTimer(self)
+        self.check_timer.setSingleShot(True)
+        self.check_timer.setInterval(CHECK_DELAY_MS)
+        self.check_timer.timeout.connect(self.run_check)
         self.flow = KeyboardFlow(self.accept_application, self)
 
         self.tabs = QTabWidget()
@@ -125,6 +136,7 @@ class DivorcePage(PageBase):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.accept_application)
         self._chain_tabs()
+        self._watch_edits()
         self.new_application()
 
         # Expiry is the main window's hourly duty; whatever it (or another page) changes shows here.
@@ -229,7 +241,7 @@ class DivorcePage(PageBase):
         box = QGroupBox("证件与行为能力")
         self.certificates: dict[str, QComboBox] = {}
         self.certificate_slots: dict[str, IssueSlot] = {}
-        self.capacity: dict[str, QCheckBox] = {}
+        self.capacity: dict[str, QComboBox] = {}
         self.capacity_slots: dict[str, IssueSlot] = {}
         grid = QGridLayout(box)
         grid.setHorizontalSpacing(12)
@@ -237,12 +249,13 @@ class DivorcePage(PageBase):
             combo = _combo([("", "请选择")] + [(s, CERT_TEXT[s]) for s in CERT_STATES])
             self.certificates[key] = combo
             self.certificate_slots[key] = IssueSlot(combo)
-            check = QCheckBox(f"{who}具有完全民事行为能力")
-            self.capacity[key] = check
-            self.capacity_slots[key] = IssueSlot(check)
+            capacity = yes_no("具有完全民事行为能力", "无或限制民事行为能力")
+            self.capacity[key] = capacity
+            self.capacity_slots[key] = IssueSlot(capacity)
             grid.addWidget(QLabel(f"{who}结婚证"), 0, col * 2)
             grid.addWidget(self.certificate_slots[key], 0, col * 2 + 1)
-            grid.addWidget(self.capacity_slots[key], 1, col * 2, 1, 2)
+            grid.addWidget(QLabel(f"{who}行为能力"), 1, col * 2)
+            grid.addWidget(self.capacity_slots[key], 1, col * 2 + 1)
         self.certificates_error = QLabel()
         self.certificates_error.setObjectName("fieldError")
         self.certificates_error.setWordWrap(True)
@@ -298,11 +311,27 @@ class DivorcePage(PageBase):
                           and w not in (self.agreement.signed_text, self.agreement.children.table,
                                         self.agreement.property.table, self.agreement.debts.table)])
 
+    def _watch_edits(self) -> None:
+        """Every edit re-runs the live check (debounced), so errors clear as the clerk fixes them."""
+        for form in (self.party1, self.party2):
+            form.changed.connect(self._edited)
+        for box in (self.registered_in, *self.certificates.values(), *self.capacity.values()):
+            box.currentIndexChanged.connect(self._edited)
+        for field in (self.office_name, self.certificate_no, self.archive_no, self.married_on):
+            field.edit.textChanged.connect(self._edited)
+        self.marriage_mode.idToggled.connect(self._edited)
+        self.agreement.changed.connect(self._edited)
+
+    def _edited(self, *_args) -> None:
+        if self.application is None:
+            self.check_timer.start()
+
     # --- collecting -----------------------------------------------------------------------------
     def collect(self) -> dict:
         """The application as DivorceService.apply takes it."""
         if self.marriage_here.isChecked():
-            marriage = {"record_id": self.marriage_record_id} if self.marriage_record_id is not None else {}
+            found = self.marriage_record_id is not None and self._ids() == self._found_for
+            marriage = {"record_id": self.marriage_record_id} if found else {}
         else:
             married_on = self.married_on.date()
             marriage = {"registered_elsewhere": {
@@ -313,7 +342,7 @@ class DivorcePage(PageBase):
             "party1": self.party1.person().to_dict(), "party2": self.party2.person().to_dict(),
             "marriage": marriage,
             "certificates": {k: (c.currentData() or None) for k, c in self.certificates.items()},
-            "capacity": {k: c.isChecked() for k, c in self.capacity.items()},
+            "capacity": {k: answer(c) for k, c in self.capacity.items()},
             "agreement": self.agreement.agreement(),
         }
 
@@ -333,7 +362,7 @@ class DivorcePage(PageBase):
     def find_marriage(self) -> bool:
         """Both parties' ID numbers -> this office's marriage record of the two (RecordSearch, audited)."""
         self.marriage_record_id = None
-        ids = self._ids()
+        ids = self._found_for = self._ids()
         if ids is None:
             self.marriage_found.setText("请先正确录入双方的证件号码。")
             return False
@@ -354,26 +383,60 @@ class DivorcePage(PageBase):
         date = hit.registration_date or "日期未录"
         self.marriage_found.setText(f"已找到：{names}，{date} 登记，结婚证字号 {hit.certificate_no or '（无）'}"
                                     + ("" if hit.status == MarriageState.REGISTERED else "（该婚姻当前不能办理离婚，受理时将说明原因）"))
+        self._edited()
         return True
+
+    # --- live check -----------------------------------------------------------------------------
+    def run_check(self) -> DivorceCheck | None:
+        """Ask the service whether the application as typed could be accepted; show the answer."""
+        self.check_timer.stop()
+        if self.application is not None:
+            return None
+        try:
+            check = self.service.check(self.collect())
+        except Exception as exc:  # noqa: BLE001 — shown, never a crash of the counter
+            self.panel.show_state("bad", "暂时无法检查受理条件：" + error_text(exc))
+            return None
+        seen = {i.field for i in check.issues}
+        check = DivorceCheck(check.refused, check.incomplete + [i for i in self._local_issues() if i.field not in seen])
+        self._show_check(check)
+        return check
+
+    def _show_check(self, check: DivorceCheck, title: str = "") -> None:
+        """Refusals (legal grounds, printable as 不予受理告知书) apart from what is still missing."""
+        self.refusal = list(check.refused) if self.reveal else []
+        if check.refused:
+            head = title or "不予受理"
+            self.panel.show_state("bad", f"{head}（{len(check.refused)} 项依法不予受理，{len(check.incomplete)} 项待补）"
+                                  if check.incomplete else f"{head}（{len(check.refused)} 项）", check.issues)
+        elif check.incomplete:
+            self.panel.show_state("bad", f"{title or '尚不能受理'}：{len(check.incomplete)} 项未填写或不完整",
+                                  check.incomplete)
+        else:
+            self.panel.show_state("ok", "符合受理条件，可以受理")
+        self._show_field_issues(check.issues)
+        self._set_state()
 
     # --- steps ----------------------------------------------------------------------------------
     def accept_application(self) -> None:
         if self.application is not None:
             return
+        self.check_timer.stop()
+        self.reveal = True
         local = self._local_issues()
         if local:
-            self._show_refusal("请先更正标红的字段", local, printable=False)
+            self._show_check(DivorceCheck([], local), "请先更正标红的字段")
             return
-        if self.marriage_here.isChecked() and self.marriage_record_id is None:
+        if self.marriage_here.isChecked() and (self.marriage_record_id is None or self._ids() != self._found_for):
             self.find_marriage()
         case = self.collect()
         try:
             out = self.service.apply(case)
         except Refused as exc:
-            self._show_refusal("不予受理", exc.issues, printable=True)
+            self._show_check(DivorceCheck.of(exc.issues))
             return
         except RegistryError as exc:
-            self._show_refusal("未能受理", exc.issues, printable=False)
+            self._show_check(DivorceCheck([], exc.issues), "未能受理")
             return
         except Exception as exc:  # noqa: BLE001 — the counter keeps working; the clerk is told
             present_error(self.state.prompter, exc, "离婚登记")
@@ -398,19 +461,16 @@ class DivorcePage(PageBase):
                 f"冷静期届满：{zh('cooling_off_ends')}\n领证期：{zh('window_opens')} 至 {zh('collect_by')}\n"
                 "期满未共同申请发证的，视为撤回申请。")
 
-    def _show_refusal(self, title: str, issues: list[Issue], printable: bool) -> None:
-        self.refusal = list(issues) if printable else []
-        self.panel.show_state("bad", f"{title}（{len(issues)} 项）" if issues else title, issues)
-        self._show_field_issues(issues)
-        self._set_state()
-
     def _show_field_issues(self, issues: list[Issue]) -> None:
-        self.party1.show_issues(issues, "party1", True)
-        self.party2.show_issues(issues, "party2", True)
+        """Errors at their fields. Before the first 受理, a question not yet answered is listed in the
+        panel only (the clerk is still filling in); what was typed wrong is shown at once."""
+        self.party1.show_issues(issues, "party1", self.reveal)
+        self.party2.show_issues(issues, "party2", self.reveal)
         by_field: dict[str, Issue] = {}
         for issue in issues:
-            if issue.field:
+            if issue.field and (self.reveal or issue.code not in UNANSWERED):
                 by_field.setdefault(issue.field, issue)
+        issues = [i for i in issues if self.reveal or i.code not in UNANSWERED]
         for key in ("party1", "party2"):
             self.certificate_slots[key].show_issue(by_field.get(f"certificates.{key}"))
             self.capacity_slots[key].show_issue(by_field.get(f"capacity.{key}"))
@@ -446,9 +506,12 @@ class DivorcePage(PageBase):
             present_error(self.state.prompter, exc, "打印")
 
     def new_application(self) -> None:
+        self.check_timer.stop()
         self.application = None
         self.refusal = []
+        self.reveal = False
         self.marriage_record_id = None
+        self._found_for = None
         self.party1.clear()
         self.party2.clear()
         self.marriage_here.setChecked(True)
@@ -459,8 +522,9 @@ class DivorcePage(PageBase):
         self.registered_in.setCurrentIndex(0)
         for key in ("party1", "party2"):
             self.certificates[key].setCurrentIndex(0)
-            self.capacity[key].setChecked(False)
+            set_answer(self.capacity[key], None)
         self.agreement.clear()
+        self.check_timer.stop()
         self.deadlines.setText("")
         self._show_field_issues([])
         self.panel.show_state("info", "录入双方信息、婚姻登记、证件和离婚协议后点击“受理”。\n"
@@ -477,7 +541,7 @@ class DivorcePage(PageBase):
         self.print_slip_button.setEnabled(accepted)
         self.print_slip_button.setToolTip("" if accepted else "受理后可打印")
         self.print_refusal_button.setEnabled(bool(self.refusal))
-        self.print_refusal_button.setToolTip("" if self.refusal else "不予受理时，当事人要求的可打印")
+        self.print_refusal_button.setToolTip("" if self.refusal else "依法不予受理时可打印（未填写完整的不属于不予受理）")
         self.next_button.setVisible(accepted or bool(self.refusal))
 
     # --- the work list --------------------------------------------------------------------------
