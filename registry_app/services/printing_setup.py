@@ -17,12 +17,22 @@ from sqlalchemy import func, select
 from registry_app.certificates import Calibration, calibration_sheet_pdf, render_many
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import CertificateState, CertificateType
-from registry_app.errors import Cancelled, Issue, InvalidState, NotFound, Refused, RegistryError
+from registry_app.errors import Cancelled, Issue, NotFound, Refused, RegistryError
 from registry_app.operations import Progress
 from registry_app.services import audit
-from registry_app.services.certificate_print import CertificatePrinting
+from registry_app.services.certificate_print import (
+    CertificatePrinting,
+    certificate_views,
+    load_calibration,
+    still_valid,
+)
 from registry_app.services.context import AppContext
-from registry_app.storage.models import Certificate, PrintJob, PrinterCalibration, Record
+from registry_app.storage.models import (
+    Certificate,
+    PrinterCalibration,
+    PrintJob,
+    Record,
+)
 
 _NUMBER = re.compile(r"^[A-Z]{1,2}\d{6}-\d{4}-\d{6}$")
 NAME_MAX = 64
@@ -211,8 +221,8 @@ class PrintingSetup:
                                      "approved_by")])
             views = []
             for cert in chosen:
-                views += self.printing._views(s, s.get(Record, cert.record_id), cert)
-            cal = self.printing._calibration(s, calibration)
+                views += certificate_views(s, s.get(Record, cert.record_id), cert)
+            cal = load_calibration(s, calibration)
             chosen_ids = [(c.id, c.number) for c in chosen]
         if not views:
             raise Refused([Issue("NOTHING_TO_PRINT", f"{day.isoformat()} 没有待打印的证书"
@@ -222,9 +232,7 @@ class PrintingSetup:
             raise Cancelled("已取消打印")
         with self.ctx.db.write() as s:
             for cert_id, number in chosen_ids:
-                cert = s.get(Certificate, cert_id)
-                if cert.status != CertificateState.ISSUED:
-                    raise InvalidState(f"证书{number}在打印期间已作废，请重新批量打印", code="CERTIFICATE_VOIDED")
+                cert = still_valid(s, cert_id, number)
                 copy = self.printing.log_print(s, cert, approved_by, approver_password)
                 audit.record(self.ctx, s, "certificate.rendered", "certificate", number,
                              {"on_blank": False, "calibration": calibration, "bulk_day": day.isoformat(),
