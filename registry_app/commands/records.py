@@ -100,12 +100,13 @@ def _changes(pairs: tuple[str, ...], changes_json: str | None) -> list[dict]:
 @click.option("--user", required=True)
 @pass_env
 def correction_propose(env: Env, record_id, pairs, changes_json, reason, evidence, user) -> None:
+    from registry_app.domain.states import CorrectionState
     from registry_app.services.corrections import Corrections
 
     with handled():
         ctx = env.context(user=user)
         cid = Corrections(ctx).propose(record_id, _changes(pairs, changes_json), reason, evidence)
-        emit({"correction_id": cid, "status": "proposed"})
+        emit({"correction_id": cid, "status": CorrectionState.PROPOSED.value})
 
 
 @correction.command("approve")

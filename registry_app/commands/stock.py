@@ -36,11 +36,12 @@ def stock_receive(env: Env, booklet_type, first, last, user) -> None:
 @pass_env
 def stock_spoil(env: Env, serial, reason, user) -> None:
     """Mark a blank as spoiled, with the reason (作废)."""
+    from registry_app.domain.states import BlankState
     from registry_app.services.stock import BlankStock
 
     with handled():
         BlankStock(env.context(user=user)).spoil(serial.strip().upper(), reason)
-        emit({"serial": serial.strip().upper(), "status": "spoiled", "reason": reason})
+        emit({"serial": serial.strip().upper(), "status": BlankState.SPOILED.value, "reason": reason})
 
 
 @stock.command("summary")

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import and_, or_, select
 
+from registry_app.domain.annulment import EFFECTS
 from registry_app.domain.field_rules import valid_record_id
 from registry_app.domain.ids import IdType
 from registry_app.domain.roles import Permission, Role
@@ -59,6 +60,7 @@ ACTION_ZH = {
     "marriage.registered": "结婚登记、发证",
     "marriage.cancelled": "取消结婚登记申请",
     "marriage.annotated": "登记法院判决备注",
+    "marriage.corrected": "更正结婚登记申请（重新审查）",
     "divorce.applied": "受理离婚登记申请",
     "divorce.withdrawn": "撤回离婚登记申请",
     "divorce.expired": "期满未领证，视为撤回",
@@ -69,6 +71,8 @@ ACTION_ZH = {
     "certificate.reissued": "补发证书",
     "certificate.voided": "作废证书",
     "certificate.rendered": "打印证书",
+    "certificate.reprint_approved": "负责人批准补打证书",
+    "certificates.day_listed": "查看当日证书清单",
     "certificate.previewed": "预览证书",
     "form.rendered": "打印表格文书",
     "correction.proposed": "提出更正",
@@ -103,7 +107,7 @@ _DETAIL_ZH = {"certificate_no": "证书字号", "blank_serial": "空白证书印
 
 
 _VALUE_ZH = {"variant": {"ordinary": "结婚登记", "remarriage": "复婚登记", "supplementary": "补办结婚登记"},
-             "effect": {"invalidated": "婚姻无效", "revoked": "婚姻被撤销"}}
+             "effect": {key: effect.zh for key, effect in EFFECTS.items()}}  # the judgment's effect
 
 
 def path_label(path: str, parties: list["PartyEntry"] | None = None) -> str:
