@@ -4,10 +4,11 @@ A JSON or CSV schedule file still imports as before. The warning for a missing y
 from __future__ import annotations
 
 from collections.abc import Callable
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -165,12 +166,24 @@ class CalendarTab(QWidget):
         except RegistryError as exc:
             self._show(None)
             self._say(self.tr("未能解析：") + error_text(exc), error=True)
+            self._select_line(exc)
             return False
         self.parsed, self.parsed_text = parsed, (text, year)
         self._show(parsed)
         self.import_button.setEnabled(True)
         self._say(self.tr("已解析，请核对右侧每一天后点“导入”。"))
         return True
+
+    def _select_line(self, exc: RegistryError) -> None:
+        """Puts the cursor on the first line a refusal names ("第7行：…"), selected, to fix it there."""
+        m = re.search(r"第(\d+)行", exc.message)
+        block = self.notice_box.document().findBlockByNumber(int(m.group(1)) - 1) if m else None
+        if block is None or not block.isValid():
+            return
+        cursor = QTextCursor(block)
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+        self.notice_box.setTextCursor(cursor)
+        self.notice_box.setFocus()
 
     def import_notice(self) -> bool:
         if self.parsed is None or (self.notice_box.toPlainText(), self._year()) != self.parsed_text:

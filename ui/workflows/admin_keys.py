@@ -44,9 +44,14 @@ class KeysTab(QWidget):
 
         province = QGroupBox(self.tr("省级公钥（日终批次加密、省级回执和比对数据验签）"))
         p = QHBoxLayout(province)
-        p.addWidget(self._note(self.tr(
+        notes = QVBoxLayout()
+        notes.addWidget(self._note(self.tr(
             "首次上报前导入省级下发的公钥文件（province-…pub）；省级更换密钥后再次导入。"
-            "导入前会显示密钥指纹，请与省级主管部门电话或书面核对一致后再确认。原有省级公钥保留，用于核验以前的回执。")), 1)
+            "导入前会显示密钥指纹，请与省级主管部门电话或书面核对一致后再确认。原有省级公钥保留，用于核验以前的回执。")))
+        self.province_status = QLabel()
+        self.province_status.setObjectName("fieldError")
+        notes.addWidget(self.province_status)
+        p.addLayout(notes, 1)
         self.province_button = QPushButton(self.tr("导入省级公钥…"))
         self.province_button.setObjectName("primary")
         self.province_button.clicked.connect(self.import_province_key)
@@ -74,6 +79,7 @@ class KeysTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(len(KEY_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
         v.addWidget(self.table, 1)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -103,15 +109,20 @@ class KeysTab(QWidget):
         self.table.setRowCount(len(keys))
         for n, k in enumerate(keys):
             status = self.tr("在用") if k.active else self.tr("已停用（仍用于核验）")
-            cells = (k.owner_zh, k.key_id, status, k.created[:19].replace("T", " "), k.fingerprint)
+            # the fingerprint on two lines of eight groups: whole at 1366 pixels, easy to read out
+            groups = k.fingerprint.split(" ")
+            printed = " ".join(groups[:8]) + "\n" + " ".join(groups[8:])
+            cells = (k.owner_zh, k.key_id, status, k.created[:19].replace("T", " "), printed)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c in (1, 4):
                     item.setFont(mono)
                 self.table.setItem(n, c, item)
         self.table.resizeColumnsToContents()
-        if not any(k.owner.startswith("province") for k in keys):
-            self._say(self.tr("尚未导入省级公钥：导入前无法导出日终批次。"), error=True)
+        self.table.resizeRowsToContents()
+        missing = not any(k.owner.startswith("province") for k in keys)
+        self.province_status.setText(self.tr("尚未导入省级公钥：导入前无法导出日终批次。") if missing else "")
+        self.province_status.setVisible(missing)
 
     # --- actions ------------------------------------------------------------------------------------
     def import_province_key(self) -> bool:
