@@ -91,8 +91,9 @@ def test_a_supervisor_imports_the_ack_and_works_the_cases(qtbot, db, clerk_ctx, 
     page = open_page(qtbot, supervisor_ctx, lambda kind, title: str(ack))
     assert page.cases_box.isVisible() and page.cases_table.rowCount() == 0
 
-    qtbot.mouseClick(page.import_ack_button, Qt.MouseButton.LeftButton)
-    assert "退回1件" in page.message.text()
+    qtbot.mouseClick(page.import_ack_button, Qt.MouseButton.LeftButton)  # off the GUI thread
+    qtbot.waitUntil(lambda: not page.running(), timeout=30_000)
+    assert page.last_error is None and "退回1件" in page.message.text()
     rows = table_rows(page.cases_table)
     assert [(r[1], r[4], r[5]) for r in rows] == [("省级退回", "R002", "证件号码无效")]
     assert any(r[0] == "省级退回" for r in table_rows(page.open_table))
@@ -126,3 +127,43 @@ def test_the_page_says_when_an_interrupted_export_is_still_unsettled(qtbot, db, 
     qtbot.waitUntil(lambda: not page.running(), timeout=30_000)
     assert page.last_error is not None and page.last_error.code == "SYNC_BATCH_PENDING"
     assert "counter-9" in page.message.text() and not list(out.glob("*.rgb"))
+
+
+def test_the_administrator_imports_an_ack_on_the_page_and_the_same_file_again_changes_nothing(
+        qtbot, db, clerk_ctx, supervisor_ctx, admin_ctx, tmp_path):
+    two_registrations(clerk_ctx, supervisor_ctx)
+    province = province_key(tmp_path, admin_ctx)
+    result = SyncService(clerk_ctx).export(D(2026, 6, 15), tmp_path / "out")
+    opened = open_batch(Path(result.path).read_bytes(), [province],
+                        KeyRing.of([load_public_key_file(result.public_key_path)]))
+    ack = tmp_path / "ack.json"
+    ack.write_bytes(build_ack(opened, province_key=province, created_at="2026-06-16T08:00:00+08:00"))
+    page = open_page(qtbot, admin_ctx, lambda kind, title: str(ack))
+    for expected in ("接收2件，退回0件，冲突0件", "已导入过，未作改动"):
+        qtbot.mouseClick(page.import_ack_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not page.running(), timeout=30_000)
+        assert page.last_error is None and expected in page.message.text()
+    assert SyncService(admin_ctx).batches()[0].acknowledged
+
+
+def test_a_supervisor_releases_a_quarantined_batch_file_the_province_never_received(qtbot, db, supervisor_ctx):
+    from sqlalchemy import select
+
+    from registry_app.storage.models import AuditEntry
+    from registry_app.sync.base import put_setting
+    from registry_app.sync.reconcile import ORPHANS
+
+    name = "320102-20260615-000001.rgb"
+    with db.write() as s:
+        put_setting(s, ORPHANS, [{"file": name, "moved_to": name, "batch_seq": 1, "status": "open",
+                                  "blocking": True}])
+    page = open_page(qtbot, supervisor_ctx, lambda kind, title: None)
+    assert page.orphan_row.isVisible() and page.orphan_files.currentData() == name
+    qtbot.mouseClick(page.release_button, Qt.MouseButton.LeftButton)  # no note: refused, still blocking
+    assert page.last_error.code == "NOTE_REQUIRED" and page.orphan_row.isVisible()
+    type_into(qtbot, page.orphan_note, "省级确认未收到该批次")
+    qtbot.mouseClick(page.release_button, Qt.MouseButton.LeftButton)
+    assert not page.orphan_row.isVisible() and "已确认省级未收到" in page.message.text()
+    with db.read() as s:
+        [entry] = s.execute(select(AuditEntry).where(AuditEntry.action == "sync.orphan_released")).scalars()
+        assert entry.entity_id == name and entry.reason == "省级确认未收到该批次"

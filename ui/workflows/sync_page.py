@@ -1,7 +1,9 @@
 """日终上报: the close-day check of a business day (open work, 登记合格率 and its defects, events by
 type), the batch export run off the GUI thread with progress and cancel, the province's
-acknowledgement and reference extract imports, the extract's age, and for supervisors the work list
-of rejected and conflicting events. The page only collects and shows; SyncService decides."""
+acknowledgement and reference extract imports (both off the GUI thread), the extract's age, and for
+supervisors the work list of rejected and conflicting events and the release of a quarantined batch file
+the province never received (`registry sync release-orphan`). The page only collects and shows;
+SyncService decides."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +14,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QFileDialog,
     QGridLayout,
@@ -204,6 +207,20 @@ class SyncPage(PageBase):
         self.resolve_button = QPushButton("标记已处理")
         row.addWidget(self.resolve_button)
         k.addLayout(row)
+        # a quarantined batch file blocks the next export until the province confirms it never arrived
+        self.orphan_row = QWidget()
+        row = QHBoxLayout(self.orphan_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("隔离的批次文件"))
+        self.orphan_files = QComboBox()
+        row.addWidget(self.orphan_files)
+        self.orphan_note = QLineEdit()
+        self.orphan_note.setPlaceholderText("与省级核实的情况（必填，如：省级确认未收到该批次）")
+        row.addWidget(self.orphan_note, 1)
+        self.release_button = QPushButton("确认省级未收到")
+        row.addWidget(self.release_button)
+        k.addWidget(self.orphan_row)
+        self.orphan_row.setVisible(False)
         column.addWidget(self.cases_box)
         column.addStretch(1)
 
@@ -226,6 +243,7 @@ class SyncPage(PageBase):
         self.import_ack_button.clicked.connect(self.import_ack)
         self.import_reference_button.clicked.connect(self.import_reference)
         self.resolve_button.clicked.connect(self.resolve_selected)
+        self.release_button.clicked.connect(self.release_orphan)
 
     # --- helpers ----------------------------------------------------------------------------------
     @property
@@ -286,6 +304,10 @@ class SyncPage(PageBase):
         self._show_reference(report.reference)
         if self.is_supervisor:
             self._load_cases()
+            self.orphan_files.clear()
+            for o in report.open_orphans:
+                self.orphan_files.addItem(f"{o['file']}（批次{o.get('batch_seq', '?')}）", o["file"])
+            self.orphan_row.setVisible(bool(report.open_orphans))
 
     def _show_reference(self, ref) -> None:
         if ref.warning:
@@ -370,14 +392,19 @@ class SyncPage(PageBase):
 
     # --- imports ----------------------------------------------------------------------------------
     def import_ack(self) -> None:
+        if self.running():
+            return
         path = self.chooser("open", "选择省级回执文件")
         if not path:
             return
-        try:
-            result = self.service.import_ack(path)
-        except RegistryError as exc:
-            self._refused(exc)
-            return
+        ctx = self.state.ctx
+        self.last_error = None
+        self._run(lambda _report, _cancelled: SyncService(ctx).import_ack(path), self._ack_imported,
+                  "正在导入省级回执…")
+
+    def _ack_imported(self, result) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
         if result.already_imported:
             text = f"批次{result.batch_seq}的回执已导入过，未作改动。"
         else:
@@ -415,6 +442,19 @@ class SyncPage(PageBase):
         self.cases = cases
         _fill(self.cases_table, [[c.id, c.kind_zh, c.record_id or "", c.certificate_no or "", c.code, c.message]
                                  for c in cases])
+
+    def release_orphan(self) -> None:
+        file_name = self.orphan_files.currentData()
+        if not file_name:
+            return
+        try:
+            self.service.release_orphan(file_name, self.orphan_note.text())
+        except RegistryError as exc:
+            self._refused(exc)
+            return
+        self.orphan_note.clear()
+        self._say(f"已确认省级未收到{file_name}：下次导出可使用该批次号。")
+        self.refresh()
 
     def resolve_selected(self) -> None:
         row = self.cases_table.currentRow()
