@@ -36,6 +36,8 @@ from registry_app.demo.timeline import registration_days
 from registry_app.demo.digest import DEMO_SETTING, content_digest, is_demo_database  # noqa: F401 (public API)
 from registry_app.demo.model import DemoSummary, _Marriage, _Person
 from registry_app.demo.writer import BulkWriter
+from registry_app.domain.adoption_rules import ADOPTER_MIN_AGE
+from registry_app.domain.marriage_rules import MIN_AGE
 from registry_app.domain.states import AdoptionState, CertificateState, DivorceState, MarriageState, SyncState
 from registry_app.errors import RegistryError
 from registry_app.operations import NO_PROGRESS, Progress
@@ -195,17 +197,17 @@ class DemoGenerator:
         r = self.rng
         if sex == "M":
             age = 22.3 + r.gammavariate(2.2, 2.6) + older
-            birth = self._birth_for_age(on, 22, age)
+            birth = self._birth_for_age(on, MIN_AGE["M"], age)
         else:
             age = 20.3 + r.gammavariate(2.4, 2.3) + older
-            birth = self._birth_for_age(on, 20, age)
+            birth = self._birth_for_age(on, MIN_AGE["F"], age)
         return self._person(sex, birth)
 
     def _partner_for(self, p: _Person, on: int) -> _Person:
         """Someone of the other sex and a similar age for a person's next marriage."""
         other = "F" if p.sex == "M" else "M"
         age = (on - p.birth.toordinal()) / 365.25 + self.rng.gauss(-2.0 if p.sex == "M" else 2.0, 3.0)
-        return self._person(other, self._birth_for_age(on, 22 if other == "M" else 20, max(age, 20.5)))
+        return self._person(other, self._birth_for_age(on, MIN_AGE[other], max(age, 20.5)))
 
     def _party(self, record_id: int, position: int, role: str, p: _Person, prior: str | None = None,
                extra: dict | None = None) -> dict:
@@ -386,8 +388,8 @@ class DemoGenerator:
     def _adoption(self, on: int) -> None:
         r = self.rng
         day = self._date(on)
-        father = self._person("M", self._birth_for_age(on, 30, 31 + r.random() * 16))
-        mother = self._person("F", self._birth_for_age(on, 30, 30 + r.random() * 14))
+        father = self._person("M", self._birth_for_age(on, ADOPTER_MIN_AGE, 31 + r.random() * 16))
+        mother = self._person("F", self._birth_for_age(on, ADOPTER_MIN_AGE, 30 + r.random() * 14))
         adopters = [father, mother] if r.random() < 0.88 else [father if r.random() < 0.3 else mother]
         child_sex = "F" if r.random() < 0.6 else "M"
         if len(adopters) == 1 and adopters[0].sex != child_sex:
@@ -474,9 +476,9 @@ class DemoGenerator:
         for i in range(count):
             on = end - int((end - start) * (r.random() ** 1.6))
             known = r.random() < 0.6
-            p1 = self._person("M", self._birth_for_age(on, 22, 23 + r.random() * 8) if known else None,
+            p1 = self._person("M", self._birth_for_age(on, MIN_AGE["M"], 23 + r.random() * 8) if known else None,
                               with_id=False)
-            p2 = self._person("F", self._birth_for_age(on, 20, 21 + r.random() * 8) if known else None,
+            p2 = self._person("F", self._birth_for_age(on, MIN_AGE["F"], 21 + r.random() * 8) if known else None,
                               with_id=False)
             rows.append({
                 "record_type": "marriage", "registration_date": self._date(on).isoformat(), "certificate_no": "",
@@ -569,8 +571,8 @@ class DemoGenerator:
             on = end - int((end - start) * (r.random() ** 1.6))
             day = self._date(on)
             known_birth = r.random() < 0.6
-            b1 = self._birth_for_age(on, 22, 22.5 + r.gammavariate(2.0, 2.5)) if known_birth else None
-            b2 = self._birth_for_age(on, 20, 20.5 + r.gammavariate(2.0, 2.2)) if known_birth else None
+            b1 = self._birth_for_age(on, MIN_AGE["M"], 22.5 + r.gammavariate(2.0, 2.5)) if known_birth else None
+            b2 = self._birth_for_age(on, MIN_AGE["F"], 20.5 + r.gammavariate(2.0, 2.2)) if known_birth else None
             p1 = self._person("M", b1, with_id=False)
             p2 = self._person("F", b2, with_id=False)
             n = serial[day.year] = serial.get(day.year, 0) + 1
