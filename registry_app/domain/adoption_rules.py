@@ -151,16 +151,21 @@ def _step_parent(case: AdoptionCase) -> list[Article]:
     return [CC1103] if case.is_step_parent else []
 
 
-def _number_exempt(case: AdoptionCase) -> list[Article]:
+def number_limit_exempt(situation: Situation | str | None, disabled: bool, in_welfare_institution: bool) -> bool:
     """CC 1100 second paragraph: an orphan, a disabled minor, or a child raised by a welfare
-    institution whose parents cannot be found."""
+    institution whose parents cannot be found (the adoption page asks the counts only otherwise)."""
+    return (situation == Situation.ORPHAN or disabled
+            or (in_welfare_institution and situation == Situation.PARENTS_UNKNOWN))
+
+
+def needs_adoptee_consent(birth_date: dt.date, on: dt.date) -> bool:
+    """CC 1104 (and 1114 for a dissolution): the adoptee's own consent from ADOPTEE_CONSENT_AGE."""
+    return age_on(birth_date, on) >= ADOPTEE_CONSENT_AGE
+
+
+def _number_exempt(case: AdoptionCase) -> list[Article]:
     child = case.adoptee
-    exempt = (
-        child.situation is Situation.ORPHAN
-        or child.disabled
-        or (child.in_welfare_institution and child.situation is Situation.PARENTS_UNKNOWN)
-    )
-    return [CC1100P2] if exempt else []
+    return [CC1100P2] if number_limit_exempt(child.situation, child.disabled, child.in_welfare_institution) else []
 
 
 def _overseas_collateral(case: AdoptionCase, adopter: Adopter) -> list[Article]:
@@ -394,7 +399,7 @@ def _consent_rules(case: AdoptionCase) -> list[ConditionResult]:
         out.append(STEP_PARENT_CONSENT.not_applicable("不是继父母收养"))
     child = case.adoptee
     age = age_on(child.birth_date, case.registration_date)
-    if age >= ADOPTEE_CONSENT_AGE:
+    if needs_adoptee_consent(child.birth_date, case.registration_date):
         out.append(ADOPTEE_CONSENT.check(
             case.consents.adoptee, f"被收养人{child.name}（{age}周岁）已同意",
             f"被收养人{child.name}已满八周岁，收养应当征得其本人同意"))
@@ -427,9 +432,9 @@ def _assessment_rules(case: AdoptionCase) -> list[ConditionResult]:
                 ASSESSMENT_SUITABLE.not_applicable("无评估记录"),
                 ASSESSMENT_ASSESSORS.not_applicable("无评估记录")]
     if a.finished > case.registration_date:
-        done = ASSESSMENT_DONE.failing(f"收养评估至{a.finished.isoformat()}结束，尚未完成")
+        done = ASSESSMENT_DONE.at("assessment.finished").failing(f"收养评估至{a.finished.isoformat()}结束，尚未完成")
     elif not a.areas:
-        done = ASSESSMENT_DONE.failing("评估报告未记录评估内容")
+        done = ASSESSMENT_DONE.at("assessment.areas").failing("评估报告未记录评估内容")
     else:
         done = ASSESSMENT_DONE.met(f"{a.body}于{a.finished.isoformat()}完成收养评估")
     suitable = ASSESSMENT_SUITABLE.check(a.conclusion is Conclusion.SUITABLE, "评估结论：适宜收养",
