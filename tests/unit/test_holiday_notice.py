@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry_app.domain.holiday_notice import looks_like_notice, parse_notice
+from registry_app.domain.holiday_notice import looks_like_notice, parse_notice, read_schedule
 from registry_app.domain.workdays import WorkdayCalendar, parse_schedule
 from registry_app.errors import RegistryError
 
@@ -189,3 +189,25 @@ def test_a_damaged_real_notice_is_refused_with_a_code_or_read(data):
     end = data.draw(st.integers(start, min(len(text), start + 12)))
     patch = data.draw(st.lists(NOTICE_ALPHABET, max_size=4).map("".join))
     _refused_or_parsed(text[:start] + patch + text[end:])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=300),
+                 st.lists(NOTICE_ALPHABET, max_size=80).map(lambda parts: "".join(parts).encode("gb18030"))),
+       st.sampled_from(["notice.txt", "2027.json", "2027.csv", "schedule"]))
+def test_any_file_is_read_as_a_notice_or_a_schedule_file_or_refused_with_a_code(data, name):
+    try:
+        schedule, form = read_schedule(data, name)
+    except RegistryError as exc:
+        assert exc.code and exc.message
+    else:
+        assert form in ("notice", "file") and schedule.holidays
+
+
+@pytest.mark.parametrize("data, form", [
+    ((NOTICES / "notice-2024.txt").read_bytes(), "notice"),
+    ((NOTICES / "notice-2024.txt").read_text(encoding="utf-8").encode("gb18030"), "notice"),
+    (b"date,kind,name\n2027-01-01,holiday,\xe5\x85\x83\xe6\x97\xa6\n", "file"),
+])
+def test_a_file_is_told_apart_by_its_content_whatever_its_name(data, form):
+    assert read_schedule(data, "upload.json" if form == "notice" else "upload.txt")[1] == form
