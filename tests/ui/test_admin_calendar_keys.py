@@ -130,7 +130,7 @@ def test_replacing_a_loaded_year_asks_first(qtbot, db, admin_ctx):
     tab.notice_box.setPlainText((NOTICES / "notice-2026.txt").read_text(encoding="utf-8"))
     click(qtbot, tab.parse_button)
     click(qtbot, tab.import_button)
-    [(kind, title, text)] = prompter.shown
+    [(kind, _title, text)] = prompter.shown
     assert kind == "confirm" and "2026年已有节假日安排" in text
     assert audited(db, "calendar.imported") == []
     prompter.answer = True

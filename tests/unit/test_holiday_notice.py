@@ -10,7 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry_app.domain.holiday_notice import looks_like_notice, parse_notice, read_schedule
+from registry_app.domain.holiday_notice import (
+    looks_like_notice,
+    parse_notice,
+    read_schedule,
+)
 from registry_app.domain.workdays import WorkdayCalendar, parse_schedule
 from registry_app.errors import RegistryError
 

@@ -3,8 +3,8 @@
 A JSON or CSV schedule file still imports as before. The warning for a missing year clears at once."""
 from __future__ import annotations
 
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
