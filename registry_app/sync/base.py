@@ -127,7 +127,7 @@ class SyncBase:
         row = s.execute(select(KeyMaterial).where(KeyMaterial.purpose == PROVINCE_KEY,
                                                   KeyMaterial.active.is_(True))).scalar_one_or_none()
         if row is None:
-            raise RegistryError("尚未导入省级公钥，请管理员先导入（registry sync set-province-key）",
+            raise RegistryError("尚未导入省级公钥，请系统管理员在“系统管理 → 密钥”中导入（命令行：registry sync set-province-key）",
                                 code="PROVINCE_KEY_MISSING")
         return parse_public_key(canonical_json(row.public_data))
 
@@ -145,6 +145,6 @@ def province_ring(s: Session) -> KeyRing:
     """Every province public key the office trusts (old ones too: what they signed still verifies)."""
     rows = s.execute(select(KeyMaterial).where(KeyMaterial.purpose == PROVINCE_KEY)).scalars().all()
     if not rows:
-        raise RegistryError("尚未导入省级公钥，请管理员先导入（registry sync set-province-key）",
+        raise RegistryError("尚未导入省级公钥，请系统管理员在“系统管理 → 密钥”中导入（命令行：registry sync set-province-key）",
                             code="PROVINCE_KEY_MISSING")
     return KeyRing.of(parse_public_key(canonical_json(r.public_data)) for r in rows)

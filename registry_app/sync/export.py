@@ -198,8 +198,8 @@ class ExportMixin(ReconcileMixin):
                 raise Refused([Issue("SYNC_ORPHAN_UNRESOLVED",
                                      f"发件箱中曾有本处数据库未记录的批次文件{o['file']}（批次{o['batch_seq']}），已移入"
                                      "quarantine文件夹。它可能已报送省级，再生成同号批次会使批次链分叉。请向省级核实："
-                                     "已收到的，导入其回执即可接续；未收到的，由负责人确认未报送（registry sync "
-                                     "release-orphan）后再导出", "out")])
+                                     "已收到的，导入其回执即可接续；未收到的，由负责人在“日终上报”页确认省级未收到"
+                                     "（命令行：registry sync release-orphan）后再导出", "out")])
             if last is not None and day < last.business_date:
                 raise Refused([Issue("SYNC_DATE_ORDER", f"已导出{last.business_date}的批次，不能再导出更早的营业日{day}"
                                                         "（如需重写已导出的批次，请用“重新导出”）", "date")])
