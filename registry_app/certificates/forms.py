@@ -65,8 +65,11 @@ def marriage_review_form(parties: Sequence[PartyView], *, office_name: str, mari
                          application_date: dt.date, registration_date: dt.date | None, number: str,
                          blank_serial: str, documents: str,
                          review_opinion: str = "符合结婚登记条件，准予登记。",
-                         remarks: str = "", reference: str = "") -> FormView:
-    """结婚登记审查处理表: both parties side by side, then the review and the certificate issued."""
+                         remarks: str = "", reference: str = "", registrar: str = "",
+                         witness: str = "") -> FormView:
+    """结婚登记审查处理表: both parties side by side, then the review and the certificate issued.
+    `reference` is the archive number (档案号), left out until there is one; `registrar` and `witness`
+    are people's names (李明), not login names."""
     a, b = parties
     if sex_zh(a.sex) == Sex.FEMALE.zh and sex_zh(b.sex) == Sex.MALE.zh:
         a, b = b, a
@@ -87,8 +90,9 @@ def marriage_review_form(parties: Sequence[PartyView], *, office_name: str, mari
         ("结婚证字号", number),
         ("结婚证印制号", blank_serial),
         ("登记机关", office_name),
-        ("备注", remarks),
     ]
+    rows += [(label, name) for label, name in (("受理登记员", registrar), ("监誓人", witness)) if name]
+    rows.append(("备注", remarks))
     return FormView(
         kind="marriage_review", title="结婚登记审查处理表", office_name=office_name,
         reference=f"档案编号：{reference}" if reference else "",

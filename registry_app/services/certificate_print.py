@@ -44,6 +44,7 @@ from registry_app.storage.models import (
     PrinterCalibration,
     PrintJob,
     Record,
+    User,
 )
 
 _KIND_OF_TYPE = {"J": "marriage", "L": "divorce", "BJ": "reissue_marriage", "BL": "reissue_divorce",
@@ -126,6 +127,13 @@ def _render_certificate(views: list[CertificateView], cal: Calibration | None, o
         else render_certificate(views[0], calibration=cal, on_blank=on_blank)
 
 
+def _staff_name(s, username: str | None) -> str:
+    """A staff member's name for a form (records keep the login name)."""
+    if not username:
+        return ""
+    return s.execute(select(User.display_name).where(User.username == username)).scalar() or username
+
+
 def _form_views(s, record_id: int, with_declarations: bool = False) -> list:
     """The review form (结婚登记审查处理表); with the two declarations (申请结婚登记声明书, or the
     补办 version) before it, for signing in front of the registrar at 受理/审查."""
@@ -140,7 +148,8 @@ def _form_views(s, record_id: int, with_declarations: bool = False) -> list:
         parties, office_name=settings.office_name, marital_statuses=statuses,
         application_date=rec.application_date or rec.created_at.date(), registration_date=rec.registration_date,
         number=rec.certificate_no or "", blank_serial="", documents="居民身份证、申请结婚登记声明书、双方合影照片",
-        remarks=data.get("remarks", ""), reference=rec.uid[:8])
+        remarks=data.get("remarks", ""), reference=rec.archive_no or "",  # the archive number, once there is one
+        registrar=_staff_name(s, rec.created_by), witness=_staff_name(s, data.get("witness")))
     review.training = settings.training
     if not with_declarations:
         return [review]

@@ -105,8 +105,9 @@ def test_full_registration_through_the_page(qtbot, window, page, clerk_ctx, supe
     click(qtbot, page.primary)  # 审查通过
     assert page.step == REVIEWED
     summary = page.summary.text()
-    for expected in ("张伟", "李娜", man_id, woman_id, "工程师", "已当面签署", "joint.png"):
+    for expected in ("张伟", "李娜", man_id, woman_id, "工程师", "已当面签署", "joint.png", "李登记"):
         assert expected in summary
+    assert "clerk" not in summary  # the witness by name, not by login
     qtbot.keyClicks(page.blank_serial.edit, "A00000103")
     assert "A00000103" in page.summary.text()
 

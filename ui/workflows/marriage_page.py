@@ -28,6 +28,7 @@ from registry_app.domain.marriage_rules import MarriageDeclarations
 from registry_app.errors import Issue, RegistryError
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.marriage import VARIANTS, MarriageCase, MarriageService, RegistrationResult
+from registry_app.services.staff_names import StaffNames
 from ui.document_viewer import InAppPdfViewer, OpenPdf
 from ui.errors import error_text, present_error
 from ui.fields import CheckedLineEdit
@@ -544,6 +545,7 @@ class MarriagePage(CorrectionFlow, PageBase):
     def _refresh_summary(self) -> None:
         try:
             self._view = self.service.view(self.record_id)
+            self._staff = StaffNames(self.state.ctx)  # the witness by name (李明), not by login
         except Exception as exc:  # noqa: BLE001 — shown in place of the summary
             self._view = None
             self.summary.setText("无法读取受理记录：" + error_text(exc))
@@ -558,9 +560,10 @@ class MarriagePage(CorrectionFlow, PageBase):
     def _render_summary(self) -> None:
         if self.step != REVIEWED or self._view is None:
             return
+        witness = self._view.data.get("witness") or self.witness.text().strip()
         self.summary.setText(summary_html(self._view, f"{self.state.ctx.clock.today():%Y年%m月%d日}",
                                           self.blank_serial.text().strip(), self.photo.filename,
-                                          self.witness.text().strip()))
+                                          self._staff.name(witness)))
 
 
 register_page("marriage", "结婚登记", lambda state: MarriagePage(state))
