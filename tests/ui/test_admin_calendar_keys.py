@@ -225,3 +225,34 @@ def test_enter_adds_the_user(qtbot, db, admin_ctx):
     assert "zhou" in [u.username for u in page.users_model.users]
     assert page.new_username.text() == "" and "已添加用户" in page.message.text()
     assert HolidaySchedules(admin_ctx).years()  # the page stays usable
+
+
+# --- the audit trail against the province's acknowledgements ---------------------------------------------
+
+
+def test_the_audit_trail_is_checked_against_the_acknowledgements_in_a_folder(qtbot, db, admin_ctx, clerk_ctx,
+                                                                               tmp_path):
+    from registry_app.storage.models import AuditEntry as Entry
+    from registry_app.sync.keys import KeyRing, ProvinceKeyPair
+    from registry_app.sync.province import build_ack, open_batch
+    from registry_app.sync.service import SyncService
+
+    paths = province_keygen(tmp_path / "province")
+    SyncService(admin_ctx).set_province_key(paths.public)
+    province = ProvinceKeyPair.from_private_file_bytes(paths.private.read_bytes())
+    batch = SyncService(clerk_ctx).export(dt.date(2026, 6, 15), tmp_path / "out")
+    opened = open_batch(Path(batch.path).read_bytes(), [province],
+                        KeyRing.of([load_public_key_file(batch.public_key_path)]))
+    acks = tmp_path / "acks"
+    acks.mkdir()
+    (acks / "ack.json").write_bytes(build_ack(opened, province_key=province, created_at="2026-06-16T08:00:00+08:00"))
+    _, page, _ = open_admin(qtbot, admin_ctx, folder=acks)
+    click(qtbot, page.anchored_button)
+    qtbot.waitUntil(lambda: page.anchored_op is None, timeout=30_000)
+    assert "与 1 个回执锚点一致" in page.audit_result.text()
+
+    with db.write() as s:  # an entry the province's anchor covers, edited in place
+        s.get(Entry, 3).reason = "改过"
+    click(qtbot, page.anchored_button)
+    qtbot.waitUntil(lambda: page.anchored_op is None, timeout=30_000)
+    assert "不符" in page.audit_result.text() and "AUDIT_CHAIN_BROKEN" in page.audit_result.text()

@@ -27,6 +27,7 @@ from registry_app.domain.roles import Permission, Role, can
 from registry_app.errors import RegistryError
 from registry_app.services.accounts import Accounts, UserInfo
 from registry_app.services.audit import verify_chain
+from registry_app.services.audit_anchors import verify_anchored as check_anchors
 from registry_app.services.backup import Backups
 from registry_app.services.office_admin import OfficeAdmin, remember_passphrase
 from registry_app.services.workspace import passphrase_opens
@@ -257,8 +258,16 @@ class AdminPage(PageBase):
         self.audit_result.setWordWrap(True)
         check = QPushButton(self.tr("核验审计链"))
         check.clicked.connect(self.verify_audit)
+        self.anchored_button = QPushButton(self.tr("按省级回执锚点核验…"))
+        self.anchored_button.setToolTip(self.tr("选择存放省级回执的文件夹：审计链须与回执确认的锚点一致"))
+        self.anchored_button.clicked.connect(self.verify_anchored)
+        self.anchored_op: BackgroundOperation | None = None
         v.addWidget(self.audit_result)
-        v.addWidget(check)
+        buttons = QHBoxLayout()
+        buttons.addWidget(check)
+        buttons.addWidget(self.anchored_button)
+        buttons.addStretch(1)
+        v.addLayout(buttons)
         self.health = HealthTab(self.state.ctx)
         v.addWidget(self.health, 1)
         self.tabs.addTab(tab, self.tr("审计与检查"))
@@ -269,6 +278,36 @@ class AdminPage(PageBase):
             self.audit_result.setText(self.tr("审计链完整：共核验 %n 条记录。", "", report.checked))
         else:
             self.audit_result.setText(self.tr("审计链断裂：") + report.problem)
+
+    def verify_anchored(self) -> None:
+        """`registry audit verify --acks DIR` in the client, off the GUI thread (it walks the whole trail)."""
+        if self.anchored_op is not None:
+            return
+        folder = self.choose_dir(self.tr("选择存放省级回执的文件夹"))
+        if not folder:
+            return
+        ctx = self.state.ctx
+        op = BackgroundOperation(lambda _report, _cancelled: check_anchors(ctx, folder))
+        op.signals.succeeded.connect(self._anchored_checked)
+        op.signals.failed.connect(lambda exc: self.audit_result.setText(error_text(exc)))
+        op.signals.finished.connect(self._anchored_finished)
+        self.anchored_op = op
+        self.anchored_button.setEnabled(False)
+        self.audit_result.setText(self.tr("正在核验审计链与省级回执锚点……"))
+        start(op)
+
+    def _anchored_checked(self, report) -> None:
+        if report.ok:
+            self.audit_result.setText(self.tr("审计链完整（%1 条），与 %2 个回执锚点一致；读取回执 %3 份。")
+                                      .replace("%1", str(report.checked)).replace("%2", str(len(report.anchors)))
+                                      .replace("%3", str(report.acks_read)))
+        else:
+            self.audit_result.setText(self.tr("审计记录与省级回执确认的锚点不符：") +
+                                      "；".join(f"{p.message}（{p.code}）" for p in report.problems))
+
+    def _anchored_finished(self) -> None:
+        self.anchored_op = None
+        self.anchored_button.setEnabled(True)
 
     # --- backup ---------------------------------------------------------------------------------
     def _build_backup(self) -> None:
