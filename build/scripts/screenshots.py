@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import datetime as dt
 import json
 import os
 import sys
@@ -24,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from registry_app.clock import Clock  # noqa: E402
+from registry_app.clock import FixedClock  # noqa: E402
 from registry_app.demo.generator import generate  # noqa: E402
 from registry_app.domain.roles import Role  # noqa: E402
 from registry_app.resources import resources_dir  # noqa: E402
@@ -36,6 +37,7 @@ from ui.main_window import AppState, MainWindow  # noqa: E402
 from ui.prompts import RecordingPrompter  # noqa: E402
 
 PASSPHRASE = "screenshot passphrase 2026"
+SCREEN_DAY = dt.date(2026, 6, 15)
 STAFF = (("li", "李明", Role.CLERK, "Desk-pass-2026"), ("zhang", "张红", Role.SUPERVISOR, "Head-pass-2026"))
 ADMIN = ("admin", "王建国", "Root-pass-2026")
 
@@ -57,14 +59,16 @@ def save(widget: QWidget, path: Path) -> Path:
 
 
 def make_database(folder: Path, records: int) -> AppContext:
-    clock = Clock()
+    # A fixed working day (a training database accepts it): the same pictures on any date, and one the
+    # built-in holiday schedules cover.
+    clock = FixedClock(SCREEN_DAY)
     db = initialise(OfficeSetup("320102", "南京市玄武区民政局婚姻登记处", PASSPHRASE, ADMIN[0], ADMIN[1], ADMIN[2],
                                 training=True), folder / "screenshots.db", clock)
     ctx = AppContext(db=db, clock=clock)
     with db.write() as s:
         for username, name, role, password in STAFF:
             Accounts(ctx).create_user(s, username, name, role, password, must_change=False)
-    generate(db, records, seed=7, actor="li", event_days=20)
+    generate(db, records, seed=7, until=SCREEN_DAY, actor="li", event_days=20)
     return ctx
 
 
@@ -115,8 +119,7 @@ def record_detail(window: MainWindow, out: Path) -> None:
     page.search_edit.setText("张")
     settle(2.0)
     save(window, out / "clerk-records-search.png")
-    if hasattr(page, "open_record") and page.model.rowCount():
-        page.open_record(page.model.index(0, 0))
+    if page.model.rowCount() and page.open_row(0):
         settle(1.5)
         save(window, out / "clerk-record-detail.png")
 

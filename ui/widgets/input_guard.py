@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QGroupBox,
     QScrollArea,
     QWidget,
 )
@@ -113,13 +114,29 @@ def reveal_focus(_old: QWidget | None, new: QWidget | None) -> None:
     """Scroll every scroll area around the newly focused field so the field is in view."""
     if new is None or QApplication.mouseButtons() != Qt.MouseButton.NoButton:
         return  # a click lands on something already in view: the page must not jump under the mouse
-    target = new
-    w = new.parentWidget()
+    reveal(new)
+
+
+def reveal(widget: QWidget) -> None:
+    """Scroll the scroll areas around `widget`, innermost first, until it is in view."""
+    target = widget
+    w = widget.parentWidget()
     while w is not None and not w.isWindow():
         if isinstance(w, QScrollArea) and w.widget() is not None and w.widget().isAncestorOf(target):
-            w.ensureWidgetVisible(target, VISIBLE_MARGIN, VISIBLE_MARGIN)
+            w.ensureWidgetVisible(_shown_with(target, w), VISIBLE_MARGIN, VISIBLE_MARGIN)
             target = w  # an outer scroll area then shows the inner one
         w = w.parentWidget()
+
+
+def _shown_with(field: QWidget, area: QScrollArea) -> QWidget:
+    """The field's group box when the whole box fits in the view: the clerk sees whose field it is
+    (男方 / 女方), and the box title is never left half cut off at the top edge (男方 read as 男万)."""
+    w = field.parentWidget()
+    while w is not None and w is not area.widget():
+        if isinstance(w, QGroupBox):
+            return w if w.height() + 2 * VISIBLE_MARGIN <= area.viewport().height() else field
+        w = w.parentWidget()
+    return field
 
 
 _installed: dict[int, InputGuard] = {}
@@ -140,4 +157,4 @@ def install_input_guard(app: QApplication | None = None) -> InputGuard:
     return guard
 
 
-__all__ = ["InputGuard", "focus_past", "install_input_guard", "reveal_focus"]
+__all__ = ["InputGuard", "focus_past", "install_input_guard", "reveal", "reveal_focus"]
