@@ -1,4 +1,5 @@
-"""Entry point of the client (`registry-app`): first-start wizard or unlock, login, main window."""
+"""Entry point of the client (`registry-app`): first-start wizard or unlock, then the session (login, main
+window, lock, switch user: ui/session.py)."""
 from __future__ import annotations
 
 import argparse
@@ -10,17 +11,18 @@ from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog
 
-from registry_app.paths import default_db_path
-from registry_app.resources import resources_dir
-from registry_app.services.context import AppContext
+from registry_app.diagnostics import configure_log_file
 from registry_app.errors import RegistryError
+from registry_app.paths import data_dir, default_db_path
+from registry_app.resources import resources_dir
 from registry_app.services.backup import sweep_stale_temp_files
-from registry_app.services.office_admin import recall_passphrase
-from registry_app.services.workspace import database_exists, open_workspace
+from registry_app.services.context import AppContext
+from registry_app.services.unlock_memory import UnlockMemory
+from registry_app.services.workspace import database_exists, office_settings, open_workspace
 from ui.errors import install_excepthook
-from ui.login import ChangePasswordDialog, LoginDialog, UnlockDialog
-from ui.main_window import AppState, MainWindow
-from ui.prompts import Prompter
+from ui.login import UnlockDialog
+from ui.main_window import MainWindow
+from ui.session import ClientSession
 from ui.qt_chinese import install_qt_chinese
 from ui.setup_wizard import SetupWizard
 from ui.widgets.input_guard import install_input_guard
@@ -52,23 +54,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def sign_in(ctx: AppContext, username: str = "", locked: bool = False, parent=None) -> bool:
-    login = LoginDialog(ctx, username=username, locked=locked, parent=parent)
-    if login.exec() != QDialog.DialogCode.Accepted:
-        return False
-    user = login.user
-    if user.must_change_password:
-        change = ChangePasswordDialog(ctx, user, parent)
-        if change.exec() != QDialog.DialogCode.Accepted:
-            return False
-        user = change.user
-    ctx.user = user
-    return True
-
-
-def _unlock_from_keyring(db_path: Path) -> AppContext | None:
-    """Open with the passphrase the administrator chose to keep in the OS keyring, if any."""
-    passphrase = recall_passphrase(db_path)
+def _unlock_from_keyring(db_path: Path, memory: UnlockMemory) -> AppContext | None:
+    """Open with the passphrase typed earlier on this machine start, where the office allows it."""
+    passphrase = memory.recall()
     if not passphrase:
         return None
     try:
@@ -77,13 +65,22 @@ def _unlock_from_keyring(db_path: Path) -> AppContext | None:
         return None  # changed passphrase or locked database: ask as usual, with the message
 
 
+def _start_duties(window: MainWindow) -> None:
+    window.start_backups()
+    window.settle_interrupted_exports()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="registry-app", description="婚姻收养登记系统")
     parser.add_argument("--db", type=Path, default=None, help="数据库文件")
     args, _qt_args = parser.parse_known_args(argv)
     app = make_application(sys.argv[:1])
-    # An exception escaping a slot is presented like any error (none of its text shown or printed).
+    # Between the login window and the main window no window is open; the session ends the program.
+    app.setQuitOnLastWindowClosed(False)
+    # Defects go to a rotating log file in the data directory, scrubbed of personal data; an exception
+    # escaping a slot is shown with its reference number (none of its text shown or written).
     # Installed here, not in make_application: tests keep pytest-qt's own hook.
+    configure_log_file(data_dir() / "logs")
     install_excepthook()
     db_path = args.db or default_db_path()
     if not database_exists(db_path):
@@ -92,32 +89,20 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         ctx = wizard.context
     else:
-        ctx = _unlock_from_keyring(db_path)
+        memory = UnlockMemory(db_path)
+        ctx = _unlock_from_keyring(db_path, memory)
+        typed = None
         if ctx is None:
             unlock = UnlockDialog(db_path)
             if unlock.exec() != QDialog.DialogCode.Accepted:
                 return 1
-            ctx = unlock.context
+            ctx, typed = unlock.context, unlock.passphrase.text()
+            unlock.passphrase.setText("")
+        memory.settle(office_settings(ctx).keyring_unlock, typed)
     sweep_stale_temp_files(ctx)  # what a killed writer left (we hold the database's lock now)
-    if not sign_in(ctx):
-        ctx.db.close()
-        return 1
-    window = MainWindow(AppState(ctx=ctx, prompter=Prompter(None)))
-    window.state.prompter.parent = window
-    install_excepthook(window.state.prompter)
-
-    def relock() -> None:
-        username = ctx.user.username
-        window.hide()
-        if not sign_in(ctx, username=username, locked=True):
-            app.quit()
-            return
-        window.show()
-
-    window.lock_requested.connect(relock)
-    window.show()
-    window.start_backups()
-    window.settle_interrupted_exports()
+    session = ClientSession(ctx, db_path=db_path, start_duties=_start_duties)
+    session.window_opened.connect(lambda window: install_excepthook(window.state.prompter))
+    session.sign_in()
     code = app.exec()
     ctx.db.close()
     return code

@@ -17,6 +17,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QWidget
 
+from registry_app.diagnostics import record_defect
 from registry_app.errors import Refused, RegistryError
 from ui.prompts import Prompter
 
@@ -73,16 +74,24 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
     if exc.__traceback__ is None and tb is not None:
         exc = exc.with_traceback(tb)
     try:
-        present_error(_prompter, exc, "发生错误")
+        # The log file gets the type and code places under a reference; the clerk gets the reference.
+        reference = record_defect(exc, "the application hook")
+        if isinstance(exc, RegistryError):
+            present_error(_prompter, exc, f"发生错误（参考编号 {reference}）")
+        else:
+            (_prompter or Prompter(None)).warn("发生错误", uncaught_text(reference))
     except Exception:  # noqa: BLE001 — the hook must never raise; the log still has the defect's place
         log.error("could not present an error: %s", where(exc))
 
 
+def uncaught_text(reference: str) -> str:
+    return f"{INTERNAL_ERROR}\n参考编号：{reference}"
+
+
 def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
-    # A worker thread must not open a dialog: log the place only; BackgroundOperation reports its own.
+    # A worker thread must not open a dialog: log it only; BackgroundOperation reports its own.
     if args.exc_value is not None and not isinstance(args.exc_value, SystemExit):
-        log.error("unexpected error in thread %s: %s", args.thread.name if args.thread else "?",
-                  where(args.exc_value))
+        record_defect(args.exc_value, f"thread {args.thread.name if args.thread else '?'}")
 
 
 def install_excepthook(prompter: Prompter | None = None) -> None:
@@ -94,4 +103,5 @@ def install_excepthook(prompter: Prompter | None = None) -> None:
     threading.excepthook = _thread_excepthook
 
 
-__all__ = ["INTERNAL_ERROR", "error_lines", "error_text", "install_excepthook", "present_error", "where"]
+__all__ = ["INTERNAL_ERROR", "error_lines", "error_text", "install_excepthook", "present_error", "uncaught_text",
+           "where"]

@@ -26,15 +26,18 @@ from registry_app.services.calendar import coverage_warning
 from registry_app.services.clock_guard import clock_warning
 from registry_app.services.divorce import DivorceService
 from registry_app.services.context import AppContext
+from registry_app.services.settings import OfficeSettings
 from registry_app.services.workspace import office_settings
 from registry_app.sync.service import SyncService
 from ui.errors import error_text, present_error
 from ui.pages import NotYetAvailablePage, PageBase
 from ui.prompts import Prompter
+from ui.widgets.elided_label import ElidedLabel
 
 
 class AppSignals(QObject):
     records_changed = Signal()
+    settings_changed = Signal()  # office settings saved: the window re-reads what it shows and the idle limit
     open_certificate = Signal(str)  # a record id or certificate number: show it on the certificates page
 
 
@@ -104,14 +107,15 @@ class IdleWatcher(QObject):
 
 class MainWindow(QMainWindow):
     lock_requested = Signal()
+    switch_user_requested = Signal()
+    quit_requested = Signal()  # the close box or 退出程序, confirmed: the session ends the program
+    ask_before_close = False
 
     def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
         load_pages()
         self.state = state
         settings = office_settings(state.ctx)
-        self.setWindowTitle(self.tr("婚姻收养登记系统") + f" — {settings.office_name}"
-                            + (self.tr("（培训环境）") if settings.training else ""))
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
@@ -147,14 +151,17 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         user = state.ctx.user
         who = f"{user.display_name}（{user.role.zh}）" if user else ""
-        self.status_user = QLabel(f"{settings.office_name}  {settings.office_code}    {who}")
+        self.who = who
+        self.status_user = QLabel()
         self.statusBar().addPermanentWidget(self.status_user)
-        self.calendar_warning = QLabel()
+        # Warnings share the rest of the line; one too long ends in … with the whole text as tooltip.
+        self.calendar_warning = ElidedLabel()
         self.calendar_warning.setObjectName("fieldError")
         self.statusBar().addWidget(self.calendar_warning, 1)
-        self.backup_warning = QLabel()
+        self.backup_warning = ElidedLabel()
         self.backup_warning.setObjectName("fieldError")
-        self.statusBar().addWidget(self.backup_warning)
+        self.statusBar().addWidget(self.backup_warning, 1)
+        self._build_menu()
         self.backup_op = None
         self.backup_timer = QTimer(self)  # started by start_backups(): the running client, not every window
         self.backup_timer.setInterval(3_600_000)
@@ -169,7 +176,8 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.idle)
-        self.idle_limit_s = max(1, settings.idle_lock_minutes) * 60
+        self.apply_settings(settings)
+        state.signals.settings_changed.connect(self.apply_settings)
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(15_000)
         self.idle_timer.timeout.connect(self._check_idle)
@@ -178,6 +186,35 @@ class MainWindow(QMainWindow):
         self.hourly.setInterval(HOURLY_MS)
         self.hourly.timeout.connect(self.daily_duties)
         self.hourly.start()
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu(self.tr("账户(&A)"))
+        for text, keys, signal in ((self.tr("锁定屏幕"), "Ctrl+L", self.lock_requested),
+                                   (self.tr("切换用户…"), "Ctrl+Shift+L", self.switch_user_requested)):
+            action = menu.addAction(text)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(signal.emit)
+        menu.addSeparator()
+        menu.addAction(self.tr("退出程序")).triggered.connect(self.close)
+        self.account_menu = menu
+
+    def apply_settings(self, settings: OfficeSettings | None = None) -> None:
+        """Title, status line and idle limit from the office settings; again whenever they are saved, so a
+        changed idle-lock time applies at once. The title leaves the application's name to Qt, which adds
+        it to every window title."""
+        settings = settings or office_settings(self.state.ctx)
+        self.setWindowTitle(settings.office_name + (self.tr("（培训环境）") if settings.training else ""))
+        self.status_user.setText(f"{settings.office_name}  {settings.office_code}    {self.who}")
+        self.idle_limit_s = max(1, settings.idle_lock_minutes) * 60
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        """In the client (`ask_before_close`, set by the session) the close box asks, like every way out."""
+        if not self.ask_before_close:
+            super().closeEvent(event)
+            return
+        event.ignore()
+        if self.state.prompter.confirm(self.tr("退出程序"), self.tr("退出程序？未保存的输入将丢失。")):
+            self.quit_requested.emit()
 
     def daily_duties(self) -> None:
         """What must happen without anyone pressing a button: uncollected divorce applications past
@@ -236,7 +273,7 @@ class MainWindow(QMainWindow):
         try:
             warning = Backups(self.state.ctx).status().warning
         except RegistryError as exc:
-            warning = exc.message
+            warning = error_text(exc)
         self.backup_warning.setText(warning)
         self.backup_warning.setVisible(bool(warning))
 

@@ -12,7 +12,9 @@ from registry_app.services.accounts import password_issues
 from registry_app.services.context import AppContext
 from registry_app.services.office_setup import MIN_PASSPHRASE, OfficeSetup
 from registry_app.services.workspace import create_workspace
+from ui.errors import error_text
 from ui.fields import CheckedLineEdit
+from ui.prompts import Prompter
 
 
 def _required(message: str):
@@ -93,9 +95,10 @@ class AdminPage(_Page):
 
 
 class SetupWizard(QWizard):
-    def __init__(self, db_path: Path, clock=None, parent=None):
+    def __init__(self, db_path: Path, clock=None, parent=None, prompter: Prompter | None = None):
         super().__init__(parent)
-        self.setWindowTitle(self.tr("婚姻收养登记系统 — 首次设置"))
+        self.prompter = prompter  # None: real dialogs over the wizard (made when asked: no reference cycle)
+        self.setWindowTitle(self.tr("首次设置"))  # Qt adds the application's name
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.db_path = db_path
         self.clock = clock
@@ -124,6 +127,11 @@ class SetupWizard(QWizard):
         try:
             self.context = create_workspace(self.setup_request(), self.db_path, self.clock)
         except RegistryError as exc:
-            self.admin.result.setText(exc.message)
+            self.admin.result.setText(error_text(exc))
             return
         super().accept()
+
+    def reject(self) -> None:
+        """取消, Escape or the close box: nothing has been created yet; ask before ending the program."""
+        if (self.prompter or Prompter(self)).confirm(self.tr("退出程序"), self.tr("首次设置尚未完成，退出程序？")):
+            super().reject()

@@ -178,6 +178,11 @@ class Accounts:
         # Raised after commit so the failure count and its audit entry are kept.
         raise failure
 
+    def logout(self, user: CurrentUser, why: str = "switch_user") -> None:
+        """The user leaves the counter (切换用户): written to the audit trail like the login."""
+        with self.ctx.db.write() as s:
+            audit.record(self.ctx.as_user(user), s, "logout", "user", user.username, {"why": why})
+
     def check_approver(self, session, username: str | None, password: str | None, permission: Permission) -> User:
         """A second person's approval given at the counter (four eyes): their password is checked like a
         login (a wrong one counts towards that person's lock-out, a locked account cannot approve) and

@@ -79,11 +79,14 @@ def test_the_excepthook_presents_an_error_escaping_a_slot(qtbot, monkeypatch, ca
 
     emitter = _Emitter()
     emitter.fire.connect(slot)
-    with caplog.at_level(logging.ERROR, logger="registry.ui"):
+    with caplog.at_level(logging.ERROR, logger="registry.defect"):
         emitter.fire.emit()  # PySide hands the escaping exception to sys.excepthook
         qtbot.waitUntil(lambda: bool(prompter.shown), timeout=5_000)
-    assert prompter.shown == [("warn", "发生错误", INTERNAL_ERROR)]
-    assert "李四" not in caplog.text and "RuntimeError at test_errors.py" in caplog.text
+    [(kind, title, text)] = prompter.shown
+    reference = re.search(r"参考编号：(\d{4}-\d{4}-[0-9A-F]{4})$", text).group(1)
+    assert (kind, title) == ("warn", "发生错误") and text.startswith(INTERNAL_ERROR)
+    assert f"defect {reference}" in caplog.text and "builtins.RuntimeError" in caplog.text
+    assert "李四" not in caplog.text and "ui/test_errors.py:" in caplog.text
 
 
 def test_the_thread_hook_logs_the_place_only(monkeypatch, caplog):
@@ -95,17 +98,22 @@ def test_the_thread_hook_logs_the_place_only(monkeypatch, caplog):
     def work():
         raise ValueError(SECRET)
 
-    with caplog.at_level(logging.ERROR, logger="registry.ui"):
+    with caplog.at_level(logging.ERROR, logger="registry.defect"):
         t = threading.Thread(target=work, name="worker-1")
         t.start()
         t.join()
-    assert "ValueError at test_errors.py" in caplog.text and "worker-1" in caplog.text
+    assert "builtins.ValueError" in caplog.text and "ui/test_errors.py:" in caplog.text
+    assert "worker-1" in caplog.text
     assert "李四" not in caplog.text and prompter.shown == []  # no dialog from a worker thread
 
 
 # --- no page goes around the presenter --------------------------------------------------------------------
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "ui" / "workflows"
+UI = Path(__file__).resolve().parents[2] / "ui"
+WORKFLOWS = UI / "workflows"
+# The pages, and the windows around them (unlock, login, lock, set-up, the main window).
+SCREENS = sorted(WORKFLOWS.glob("*.py")) + [UI / f"{name}.py" for name in
+                                            ("login", "setup_wizard", "main_window", "session", "app")]
 # Each pattern is a way a page used to show an error by itself; the presenter (ui/errors.py) replaces them.
 BYPASSES = {
     "a message box of its own": re.compile(r"QMessageBox"),
@@ -117,7 +125,7 @@ BYPASSES = {
 }
 
 
-@pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SCREENS, ids=lambda p: p.name)
 def test_no_page_bypasses_the_presenter(path):
     found = [f"{path.name}:{n}: {what}: {line.strip()}"
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)

@@ -2,7 +2,6 @@
 check, backups, the keyring unlock. Only collects and shows: every rule and permission is in the services."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -29,8 +28,7 @@ from registry_app.services.accounts import Accounts, UserInfo
 from registry_app.services.audit import verify_chain
 from registry_app.services.audit_anchors import verify_anchored as check_anchors
 from registry_app.services.backup import Backups
-from registry_app.services.office_admin import OfficeAdmin, remember_passphrase
-from registry_app.services.workspace import passphrase_opens
+from registry_app.services.office_admin import OfficeAdmin
 from ui.background import BackgroundOperation, start
 from ui.errors import error_text
 from ui.main_window import register_page
@@ -217,34 +215,22 @@ class AdminPage(PageBase):
         save = QPushButton(self.tr("保存设置"))
         save.clicked.connect(self.save_settings)
         form.addRow("", save)
-        self.keyring_box = QPushButton(self.tr("在本机系统钥匙串中保存数据库口令（开机免输口令）"))
-        self.keyring_box.clicked.connect(self.store_passphrase)
-        form.addRow("", self.keyring_box)
+        # Off by default: with it on, the passphrase typed at a counter is kept in that machine's keyring
+        # until the machine restarts (services/unlock_memory.py); turning it off deletes it at once.
+        self.s_keyring = QCheckBox(self.tr("开机后只需输入一次数据库口令（口令暂存于本机系统钥匙串，重启电脑后须重新输入）"))
+        self.s_keyring.setObjectName("keyring_unlock")
+        self.s_keyring.setChecked(s.keyring_unlock)
+        form.insertRow(form.rowCount() - 1, "", self.s_keyring)
         self.tabs.addTab(tab, self.tr("办公设置"))
 
     def save_settings(self) -> None:
         changes = {"office_name": self.s_name.text().strip(), "handles_foreign_cases": self.s_foreign.isChecked(),
                    "handles_adoption": self.s_adoption.isChecked(), "numbering_scope": self.s_scope.text().strip(),
                    "idle_lock_minutes": self.s_idle.value(), "max_failed_logins": self.s_fails.value(),
-                   "lockout_minutes": self.s_lockout.value(), "reference_max_age_days": self.s_refage.value()}
-        self._run(lambda: OfficeAdmin(self.state.ctx).update(changes), self.tr("设置已保存"))
-
-    def store_passphrase(self) -> None:
-        path = self.state.ctx.db.path
-        if path is None:
-            self.message.setText(self.tr("本机数据库才需要口令"))
-            return
-        passphrase = self.ask_text(self.tr("保存数据库口令"), self.tr("请输入数据库口令以确认"), True)
-        if not passphrase:
-            return
-        if not passphrase_opens(Path(path), passphrase):
-            self.message.setText(self.tr("口令不正确"))
-            return
-        if not remember_passphrase(Path(path), passphrase):
-            self.message.setText(self.tr("本机没有可用的系统钥匙串，仍需每次输入口令"))
-            return
-        self._run(lambda: OfficeAdmin(self.state.ctx).update({"keyring_unlock": True}),
-                  self.tr("口令已保存到本机系统钥匙串"))
+                   "lockout_minutes": self.s_lockout.value(), "reference_max_age_days": self.s_refage.value(),
+                   "keyring_unlock": self.s_keyring.isChecked()}
+        if self._run(lambda: OfficeAdmin(self.state.ctx).update(changes), self.tr("设置已保存")):
+            self.state.signals.settings_changed.emit()  # the idle lock and the title apply it at once
 
     # --- calendar -------------------------------------------------------------------------------
     def import_calendar(self) -> None:
