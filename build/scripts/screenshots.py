@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots of every page of the client at 1366×768, for looking at and for the README.
 
-    .venv/bin/python build/scripts/screenshots.py OUT_DIR [--size 1366x768] [--records 400]
+    .venv/bin/python build/scripts/screenshots.py OUT_DIR [--size 1366x768] [--records 400] [--docs docs/screenshots]
 
 Makes a throwaway training database in a temporary folder (deleted afterwards) with synthetic demo data
 and three staff (登记员 李明, 负责人 张红, 系统管理员 王建国), signs in as each in turn and saves a PNG of
@@ -124,6 +124,36 @@ def record_detail(window: MainWindow, out: Path) -> None:
         save(window, out / "clerk-record-detail.png")
 
 
+def certificate_preview(ctx: AppContext, window: MainWindow, out: Path) -> None:
+    """A registered marriage's certificate, previewed on the blank's outline."""
+    from sqlalchemy import select
+
+    from registry_app.storage.models import Record
+
+    page = window.pages.get("certificates")
+    if page is None or not hasattr(page, "show_certificate"):
+        return
+    with ctx.db.read() as s:
+        number = s.execute(select(Record.certificate_no).where(
+            Record.kind == "marriage", Record.status == "registered", Record.back_entered.is_(False),
+            Record.certificate_no.is_not(None)).order_by(Record.id.desc())).scalars().first()
+    window.nav.setCurrentRow(list(window.pages).index("certificates"))
+    page.show_certificate(number)
+    settle(3.0)
+    save(window, out / "clerk-certificate-preview.png")
+
+
+def statistics_report(window: MainWindow, out: Path, prefix: str) -> None:
+    page = window.pages.get("statistics")
+    if page is None or not hasattr(page, "generate"):
+        return
+    window.nav.setCurrentRow(list(window.pages).index("statistics"))
+    page.set_period("2026-Q2")
+    page.generate()
+    settle(1.0)
+    save(window, out / f"{prefix}-statistics-report.png")
+
+
 def divorce_receipt(ctx: AppContext, window: MainWindow, out: Path) -> None:
     """A divorce application accepted on a demo marriage, and its receipt in the preview window."""
     from sqlalchemy import select
@@ -154,11 +184,36 @@ def divorce_receipt(ctx: AppContext, window: MainWindow, out: Path) -> None:
     dialog.close()
 
 
+# The ones the README shows (file written -> name in docs/screenshots/), at most six.
+MAIN = {"clerk-marriage-filled.png": "marriage.png", "clerk-02-divorce.png": "divorce.png",
+        "clerk-records-search.png": "records.png", "clerk-certificate-preview.png": "certificate-preview.png",
+        "clerk-divorce-receipt-preview.png": "divorce-receipt.png",
+        "supervisor-statistics-report.png": "statistics.png"}
+MAX_BYTES = 150 * 1024
+
+
+def publish(shots: Path, docs: Path) -> None:
+    """Copy the main screenshots to `docs` as palette PNGs (text stays crisp, files stay small)."""
+    from PIL import Image
+
+    docs.mkdir(parents=True, exist_ok=True)
+    for source, name in MAIN.items():
+        with Image.open(shots / source) as image:
+            for colours in (256, 128, 64):
+                image.convert("RGB").quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE) \
+                    .save(docs / name, optimize=True)
+                if (docs / name).stat().st_size < MAX_BYTES:
+                    break
+        print(docs / name, (docs / name).stat().st_size)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="folder for the PNG files")
     parser.add_argument("--size", default="1366x768", help="window size, WIDTHxHEIGHT")
     parser.add_argument("--records", type=int, default=400, help="demo records to generate")
+    parser.add_argument("--docs", type=Path, default=None,
+                        help="also write the README's screenshots here, optimised (docs/screenshots)")
     args = parser.parse_args(argv)
     size = tuple(int(x) for x in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -170,10 +225,12 @@ def main(argv: list[str] | None = None) -> int:
             pages(clerk, args.out, "clerk")
             marriage_filled(clerk, args.out)
             record_detail(clerk, args.out)
+            certificate_preview(ctx, clerk, args.out)
             divorce_receipt(ctx, clerk, args.out)
             clerk.close()
             supervisor = window_for(signed_in(ctx, "zhang"), size)
             pages(supervisor, args.out, "supervisor", only=("sync", "statistics"))
+            statistics_report(supervisor, args.out, "supervisor")
             supervisor.close()
             admin = window_for(signed_in(ctx, ADMIN[0]), size)
             pages(admin, args.out, "admin", only=("admin",))
@@ -182,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
             settle(0.2)
             ctx.db.close()
     app.processEvents()
+    if args.docs is not None:
+        publish(args.out, args.docs)
     return 0
 
 
