@@ -50,6 +50,8 @@ SITUATIONS = [CHOOSE, ("丧失父母的孤儿", "orphan"), ("查找不到生父�
 PLACING = [("儿童福利机构", "welfare_institution"), ("孤儿的监护人", "guardian"), ("生父母", "birth_parents")]
 CONCLUSIONS = [CHOOSE, ("适宜收养", "suitable"), ("不宜收养", "unsuitable")]
 SEXES = [CHOOSE, ("男", "M"), ("女", "F")]
+DATE_NAMES = {"adoptee.birth_date": "出生日期", "public_notice.started": "公告开始日期",
+              "assessment.started": "评估开始日期", "assessment.finished": "评估完成日期"}
 _SPLIT = re.compile(r"[、，,；;\s]+")
 
 
@@ -90,7 +92,10 @@ class Group(QGroupBox):
 
     def row(self, label: str, widget: QWidget, key: str | None = None) -> QWidget:
         slot = widget if isinstance(widget, IssueSlot) else IssueSlot(widget)
-        self.form.addRow(label, slot)
+        if label:
+            self.form.addRow(label, slot)
+        else:  # a check box states itself: the whole width, so long declarations are not cut
+            self.form.addRow(slot)
         self._rows[id(widget)] = slot
         if key:
             self.slots[f"{self.prefix}{key}"] = slot
@@ -410,7 +415,7 @@ class AdoptionForm(QWidget):
             if problem := field.local_issue():
                 out.append(Issue(problem.code, problem.message, path))
             elif field.date() is None:
-                out.append(Issue("DATE_REQUIRED", "请填写日期", path))
+                out.append(Issue("DATE_REQUIRED", f"请填写{DATE_NAMES[path]}", path))
         return out
 
     def show_issues(self, issues: list[Issue], reveal: bool) -> None:

@@ -4,7 +4,7 @@ under its field. The page only collects and shows; the rules and the registratio
 After registration the certificate is printed from the certificates page (打印收养登记证)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -34,6 +34,13 @@ FIELD_NAMES = [("adopters[0]", "收养人（一）"), ("adopters[1]", "收养人
                ("consents", "同意"), ("registration_date", "登记日期")]
 
 
+PAGE_STYLE = """
+QCheckBox[invalid="true"] { color: #c62f2f; }
+QComboBox[invalid="true"] { border: 2px solid #c62f2f; }
+QSpinBox[invalid="true"] { border: 2px solid #c62f2f; }
+"""
+
+
 def _where(field: str | None) -> str:
     for prefix, label in FIELD_NAMES:
         if field and field.startswith(prefix):
@@ -51,6 +58,7 @@ class AdoptionPage(PageBase):
         self.form_issues: list[Issue] = []
         self.registered: dict | None = None
         self.reveal = False  # asked to register once: fields left empty are marked too
+        self.setStyleSheet(PAGE_STYLE)
         self._building = True
         self._refreshing = False
 
@@ -59,7 +67,7 @@ class AdoptionPage(PageBase):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.form)
-        scroll.setMinimumWidth(520)
+        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
         self.form_scroll = scroll
 
         right = QVBoxLayout()
@@ -202,7 +210,7 @@ class AdoptionPage(PageBase):
             self.summary.setText(f"有{failing}项条件不符合，不能登记（见标红的字段）。")
         else:
             self.summary.setText("各项条件均符合或依法免除，可以登记。")
-        colour = COLOURS[Status.MET] if self.can_register() else COLOURS[Status.FAILING]
+        colour = COLOURS[Status.MET] if self.can_register() or self.registered else COLOURS[Status.FAILING]
         self.summary.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
     def can_register(self) -> bool:
@@ -212,6 +220,7 @@ class AdoptionPage(PageBase):
     def _update_buttons(self) -> None:
         # 登记 stays available while the case is open: pressing it with a field missing says which, at the field
         self.register_button.setEnabled(self.registered is None and self.handles_adoption)
+        self.register_button.setVisible(self.registered is None)
         self.print_button.setVisible(self.registered is not None)
         self.form.setEnabled(self.registered is None)
 
@@ -254,8 +263,9 @@ class AdoptionPage(PageBase):
         self.result.setText("不能登记：请先更正标红的字段。")
         slot = self.form.first_slot(issues)
         if slot is not None:
-            self.form_scroll.ensureWidgetVisible(slot)
             slot.setFocus()
+            # after the error labels just shown have been laid out, or the position is stale
+            QTimer.singleShot(0, lambda: self.form_scroll.ensureWidgetVisible(slot))
 
     def print_certificate(self) -> None:
         if self.registered is None:

@@ -535,7 +535,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         elif step == CORRECT:
             self.banner.setText(f"正在修改受理号 {self.record_id} 的信息（受理号不变）。")
         self.banner.setVisible(step in (ACCEPTED, CORRECT))
-        current = {FORM: 0, ACCEPTED: 2, REVIEWED: 3, DONE: 4, CORRECT: 0}[step]
+        current = {FORM: 0, ACCEPTED: 2, REVIEWED: 3, DONE: 4, CORRECT: 2}[step]  # correcting is part of 审查
         for i, label in enumerate(self.step_labels):
             label.setObjectName("stepDone" if i < current else "stepCurrent" if i == current else "stepTodo")
             label.setText(("✓ " if i < current else f"{i + 1}. ") + STEP_NAMES[i])
