@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from registry_app.domain.states import DivorcePhase
 from registry_app.errors import RegistryError
 from registry_app.services.divorce import DivorceService
 from ui.errors import error_lines, error_text
 
 COLUMNS = (("application_id", "受理号"), ("parties", "当事人"), ("received", "受理日期"), ("phase_zh", "状态"),
            ("cooling_off_ends", "冷静期届满"), ("collect_by", "领证截止"), ("days_left", "剩余天数"))
-PHASE_COLOURS = {"cooling_off": "#2c6fbb", "window_open": "#1b7f3b"}
+PHASE_COLOURS = {DivorcePhase.COOLING_OFF: "#2c6fbb", DivorcePhase.WINDOW_OPEN: "#1b7f3b"}
 NO_SELECTION = "请先在上方列表中选择一件申请"
 
 
@@ -48,7 +49,7 @@ def days_left_text(row: dict) -> str:
     n = row.get("days_left")
     if n is None:
         return ""
-    target = "冷静期届满" if row.get("phase") == "cooling_off" else "领证截止"
+    target = "冷静期届满" if row.get("phase") == DivorcePhase.COOLING_OFF else "领证截止"
     return f"距{target}还有 {n} 天" if n > 0 else f"今日{target}"
 
 
@@ -125,7 +126,7 @@ def issue_block_reason(row: dict | None) -> str:
         return NO_SELECTION
     if "issue" in row.get("actions", ()):
         return ""
-    if row.get("phase") == "cooling_off":
+    if row.get("phase") == DivorcePhase.COOLING_OFF:
         return f"冷静期未届满，{_date_zh(row.get('window_opens'))}起方可发给离婚证"
     return f"申请{row.get('phase_zh', '')}，不能发证"
 
