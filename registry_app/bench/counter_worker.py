@@ -18,14 +18,13 @@ from registry_app.errors import Refused
 
 
 def main() -> None:
+    from registry_app.bench.runner import BENCH_REGIONS
     from registry_app.demo.generator import DemoGenerator
     from registry_app.domain.roles import Role
     from registry_app.services.context import CurrentUser
     from registry_app.services.marriage import MarriageCase, MarriageService
     from registry_app.services.workspace import open_workspace
     from registry_app.storage.models import Party, User
-
-    from registry_app.bench.runner import BENCH_REGIONS
 
     task = json.loads(sys.stdin.readline())
     ctx = open_workspace(Path(task["path"] or "."), os.environ.get("REGISTRY_PASSPHRASE", ""), exclusive=False,

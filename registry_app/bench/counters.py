@@ -12,8 +12,8 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from registry_app.bench.timing import Samples
 from registry_app.errors import RegistryError

@@ -53,8 +53,8 @@ def grant_statements(role: str, database: str) -> list[str]:
         f"DROP POLICY IF EXISTS registry_audit_append ON {_q(APPEND_ONLY)}",
         f"CREATE POLICY registry_audit_append ON {_q(APPEND_ONLY)} FOR INSERT WITH CHECK (true)",
         f"DROP POLICY IF EXISTS registry_audit_seal ON {_q(APPEND_ONLY)}",
-        f"CREATE POLICY registry_audit_seal ON {_q(APPEND_ONLY)} FOR UPDATE "
-        f"USING (xmin = pg_current_xact_id()::xid) WITH CHECK (true)",
+        (f"CREATE POLICY registry_audit_seal ON {_q(APPEND_ONLY)} FOR UPDATE "
+         "USING (xmin = pg_current_xact_id()::xid) WITH CHECK (true)"),
         *(f"GRANT SELECT ON TABLE {_q(t)} TO {r}" for t in READ_ONLY),
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}",
     ]

@@ -65,4 +65,4 @@ def registry(*args: str, env: dict | None = None, cwd: Path | None = None) -> su
     """The `registry` command in its own process (as an office runs it)."""
     full = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", "registry_app.cli", *args], cwd=cwd or ROOT, env=full,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+                          check=False, capture_output=True, text=True, timeout=300)

@@ -64,8 +64,8 @@ ATTACKS = [
                                  "UPDATE parties SET registration_date = '2020-01-01' WHERE record_id = 1"],
      "record_digests", "RECORD_TAMPERED"),
     ("record inserted around the program",
-     ["INSERT INTO records (uid, kind, status, office_code, back_entered, data, created_by, created_at, updated_at) "
-      "VALUES ('x-1', 'marriage', 'dissolved', '320102', true, '{}', 'li', '2026-06-15', '2026-06-15')"],
+     [("INSERT INTO records (uid, kind, status, office_code, back_entered, data, created_by, created_at, updated_at) "
+       "VALUES ('x-1', 'marriage', 'dissolved', '320102', true, '{}', 'li', '2026-06-15', '2026-06-15')")],
      "record_digests", "RECORD_UNSEALED"),
     ("certificate counter moved back", ["UPDATE certificate_sequences SET last_value = 1"],
      "certificate_numbers", "CERT_NUMBER_BEYOND_COUNTER"),

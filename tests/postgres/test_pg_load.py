@@ -18,7 +18,7 @@ EACH = 8
 
 
 def test_eight_counters_at_once(pg_office):
-    url, db, clock = pg_office
+    url, db, _clock = pg_office
     with db.read() as s:
         audit_before = s.execute(sa.text("SELECT count(*) FROM audit_log")).scalar()
     figure = run_counters(COUNTERS, EACH, path=None, passphrase=None, url=url, username="clerk")

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from registry_app.clock import FixedClock
 from registry_app.services.accounts import Accounts
 from registry_app.services.audit import verify_chain
 from registry_app.services.context import AppContext
@@ -45,7 +44,7 @@ def office_role(pg_office):
 
 
 def test_the_office_role_registers_and_the_checks_pass(office_role):
-    owner_url, role_url, clock = office_role
+    _owner, role_url, clock = office_role
     db = open_database(role_url)
     try:
         ctx = AppContext(db=db, clock=clock)

@@ -32,7 +32,7 @@ def _name(text: str) -> x509.Name:
 
 def make_ca(folder: Path, label: str):
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(_name(label)).issuer_name(_name(label))
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
@@ -45,7 +45,7 @@ def make_ca(folder: Path, label: str):
 
 def make_server_cert(folder: Path, ca_key, ca_cert, host: str) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(_name(host)).issuer_name(ca_cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
@@ -72,12 +72,12 @@ def tls_server():
     data = tempfile.mkdtemp(prefix="registry-pg-tls.")
     env = {**os.environ, "REGISTRY_TEST_PG_SSL_DIR": str(certs),
            "REGISTRY_TEST_PG_PORT": str(int(re.search(r":(\d+)/", need_server()).group(1)) + 1)}
-    started = subprocess.run(["bash", str(SCRIPT), "start", data], env=env, capture_output=True, text=True,
+    started = subprocess.run(["bash", str(SCRIPT), "start", data], check=False, env=env, capture_output=True, text=True,
                              timeout=300)
     assert started.returncode == 0, started.stderr
     port = int(re.search(r"127\.0\.0\.1:(\d+)/", started.stdout).group(1))
     yield port, certs
-    subprocess.run(["bash", str(SCRIPT), "stop", data], capture_output=True, timeout=120)
+    subprocess.run(["bash", str(SCRIPT), "stop", data], check=False, capture_output=True, timeout=120)
     shutil.rmtree(certs, ignore_errors=True)
 
 
