@@ -106,6 +106,7 @@ TABLE: list[tuple[str, set[str], object]] = [
     ("Corrections.pending", {SV}, op("Corrections", "pending")),
     ("DivorceService.find_marriage", CASEWORK, op("DivorceService", "find_marriage", "", "")),
     ("DivorceService.apply", CASEWORK, op("DivorceService", "apply", {})),
+    ("DivorceService.check", CASEWORK, op("DivorceService", "check", {})),
     ("DivorceService.withdraw", CASEWORK, op("DivorceService", "withdraw", 999999, 1)),
     ("DivorceService.issue", CASEWORK, op("DivorceService", "issue", 999999, both_present=True, questioning={},
                                           signed=True)),
@@ -122,6 +123,7 @@ TABLE: list[tuple[str, set[str], object]] = [
     ("MarriageService.register_case", CASEWORK, lambda ctx, tmp: _svc(*S("MarriageService"))(ctx).register_case(
         case())),
     ("MarriageService.cancel", CASEWORK, op("MarriageService", "cancel", 999999, "")),
+    ("MarriageService.correct", CASEWORK, lambda ctx, tmp: _svc(*S("MarriageService"))(ctx).correct(999999, case())),
     ("MarriageService.view", CASEWORK, op("MarriageService", "view", 999999)),
     ("CertificateReissue.reissue", CASEWORK, op("CertificateReissue", "reissue", 999999, {})),
     ("RecordProof.record_proof", CASEWORK, op("RecordProof", "record_proof", "")),
