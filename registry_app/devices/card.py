@@ -110,10 +110,10 @@ def parse_text_block(block: bytes, photo: bytes = b"") -> CardData:
         raise CardError("CARD_FIELD_INVALID", "身份证上没有姓名", "name")
     if not f["id_number"] or not f["id_number"].isascii() or not f["id_number"].isalnum():
         raise CardError("CARD_FIELD_INVALID", "身份证上的证件号码无效", "id_number")
-    common = dict(name=f["name"] or f.get("english_name", ""), sex=sex, birth_date=_date(f["birth"], "birth"),
-                  id_number=f["id_number"].upper(), authority=f["authority"],
-                  valid_from=_date(f["valid_from"], "valid_from"),
-                  valid_to=_date(f["valid_to"], "valid_to", long_term_ok=True), photo_wlt=bytes(photo))
+    common = {"name": f["name"] or f.get("english_name", ""), "sex": sex, "birth_date": _date(f["birth"], "birth"),
+                  "id_number": f["id_number"].upper(), "authority": f["authority"],
+                  "valid_from": _date(f["valid_from"], "valid_from"),
+                  "valid_to": _date(f["valid_to"], "valid_to", long_term_ok=True), "photo_wlt": bytes(photo)}
     if foreign:
         return CardData(document=IdType.FOREIGN_PR, english_name=f["english_name"],
                         nationality=f["nationality"], **common)

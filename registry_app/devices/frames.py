@@ -9,8 +9,8 @@ photo length (2), the 256-byte text block, the 1024-byte WLT photo.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from registry_app.devices.errors import CardError
 

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Protocol
 
 from registry_app.devices import frames
-from registry_app.devices.card import PHOTO_BYTES, TEXT_BYTES, CardData, parse_text_block
+from registry_app.devices.card import (
+    PHOTO_BYTES,
+    TEXT_BYTES,
+    CardData,
+    parse_text_block,
+)
 from registry_app.devices.errors import CardError
 
 DEFAULT_TIMEOUT = 8.0   # seconds a clerk waits with the card on the reader
@@ -47,7 +52,7 @@ class SerialReader:
 
     def _open(self):
         if self._port is None:
-            import serial   # pyserial: imported here so the core loads without it
+            import serial  # pyserial: imported here so the core loads without it
 
             try:
                 self._port = serial.Serial(self.port_name, self.baudrate, timeout=0.5, write_timeout=2)
