@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from registry_app.certificates import (
+    KIND_CODES,
     Calibration,
     CertificateView,
     PartyView,
@@ -47,8 +48,7 @@ from registry_app.storage.models import (
     User,
 )
 
-_KIND_OF_TYPE = {"J": "marriage", "L": "divorce", "BJ": "reissue_marriage", "BL": "reissue_divorce",
-                 "SY": "adoption", "JC": "adoption_dissolution"}
+_KIND_OF_TYPE = {code: kind for kind, code in KIND_CODES.items()}  # certificate type -> booklet layout
 # certificates of which each holder gets a booklet (an adoption certificate is one)
 _ONE_BOOKLET_EACH = ("marriage", "divorce", "reissue_marriage", "reissue_divorce")
 
