@@ -1,7 +1,10 @@
 """The signed QR on a certificate: anyone holding the office's public key can check that the
 certificate was issued by the office, to the people whose ID cards they have in front of them.
 
-Text form: "RGC1:" + unpadded base32 of a compact binary record. Base32 uses only QR's
+New certificates carry the RGC2 credential (COSE_Sign1, Base45; certificates/credential.py and
+docs/credential-format.md). RGC1, below, is the first format: still verified, no longer issued.
+
+RGC1 text form: "RGC1:" + unpadded base32 of a compact binary record. Base32 uses only QR's
 alphanumeric characters (A-Z, 2-7, ':'), which pack 5.5 bits per character instead of 8, so a
 ~125-byte record fits a version 8-M symbol (49 modules) that zxing reads from a 200 dpi scan.
 
@@ -33,10 +36,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from registry_app.certificates import credential
 from registry_app.certificates.views import CertificateView, PartyView
 from registry_app.errors import RegistryError
 
-PREFIX = "RGC1:"
+PREFIX = credential.PREFIX          # what new certificates carry
+RGC1_PREFIX = "RGC1:"
 _SIGNED_CONTEXT = b"RGC1"
 _VERSION = 1
 DIGEST_BYTES = 16
@@ -152,11 +157,17 @@ def _body(fields: QrFields, key_id: bytes) -> bytes:
 
 
 def make_payload(fields: QrFields, private_key: Ed25519PrivateKey) -> str:
-    """Sign the fields and return the text to put in the QR."""
+    """Sign the fields and return the text to put in the QR (RGC2)."""
+    _body(fields, b"")     # same field checks and codes as RGC1
+    return credential.sign(credential.claims_of(fields), private_key)
+
+
+def make_rgc1_payload(fields: QrFields, private_key: Ed25519PrivateKey) -> str:
+    """The first format, kept to test that certificates printed with it still verify."""
     key_id = bytes.fromhex(key_id_of(private_key.public_key()))
     body = _body(fields, key_id)
     signature = private_key.sign(_SIGNED_CONTEXT + body)
-    return PREFIX + base64.b32encode(body + signature).decode("ascii").rstrip("=")
+    return RGC1_PREFIX + base64.b32encode(body + signature).decode("ascii").rstrip("=")
 
 
 class _Malformed(Exception):
@@ -165,9 +176,9 @@ class _Malformed(Exception):
 
 def _parse(text: str) -> tuple[QrFields, str, bytes, bytes]:
     """-> fields, key id (hex), signed body, signature; raises _Malformed."""
-    if not isinstance(text, str) or len(text) > MAX_TEXT or not text.startswith(PREFIX):
+    if not isinstance(text, str) or len(text) > MAX_TEXT or not text.startswith(RGC1_PREFIX):
         raise _Malformed("不是本系统的证书二维码")
-    encoded = text[len(PREFIX):]
+    encoded = text[len(RGC1_PREFIX):]
     if not re.fullmatch(r"[A-Z2-7]+", encoded):
         raise _Malformed("二维码内容含有非法字符")
     try:
@@ -227,14 +238,19 @@ def verify_payload(text: str, public_keys: Mapping[str, Ed25519PublicKey | bytes
     """Check a scanned QR text. Never raises on bad input: the result says what is wrong.
     `revoked(number)` returns a reason when the office has voided that certificate."""
     try:
-        fields, key_id, body, signature = _parse(text)
-    except _Malformed as exc:
+        if isinstance(text, str) and text.startswith(credential.PREFIX):
+            claims, key_id, signed, signature = credential.parse(text)
+            fields = credential.fields_of(claims, QrFields)
+        else:
+            fields, key_id, body, signature = _parse(text)
+            signed = _SIGNED_CONTEXT + body
+    except (_Malformed, credential.Malformed) as exc:
         return VerifyResult(False, MALFORMED, str(exc))
     key = _public_key(public_keys.get(key_id))
     if key is None:
         return VerifyResult(False, UNKNOWN_KEY, f"签发密钥 {key_id} 不在已知密钥之列", fields, key_id)
     try:
-        key.verify(signature, _SIGNED_CONTEXT + body)
+        key.verify(signature, signed)
     except InvalidSignature:
         return VerifyResult(False, BAD_SIGNATURE, "签名不符，证书内容可能被篡改", fields, key_id)
     if revoked is not None:
@@ -282,6 +298,6 @@ def extract_payload_from_pdf(pdf_bytes: bytes, dpi: int = 200) -> str | None:
     results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     texts = [r.text for r in results if r.valid] if results else []
     for t in texts:
-        if t.startswith(PREFIX):
+        if t.startswith((PREFIX, RGC1_PREFIX)):
             return t
     return texts[0] if texts else None

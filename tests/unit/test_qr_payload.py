@@ -1,4 +1,4 @@
-"""The signed QR payload: round trip, tampering, unknown keys, voided certificates, holders digest."""
+"""The first QR format (RGC1, still verified for certificates printed with it): round trip, tampering, unknown keys, voided certificates, holders digest."""
 from __future__ import annotations
 
 import base64
@@ -16,13 +16,13 @@ from registry_app.certificates.qr import (
     BAD_SIGNATURE,
     MALFORMED,
     OK,
-    PREFIX,
+    RGC1_PREFIX as PREFIX,
     UNKNOWN_KEY,
     VOIDED,
     QrFields,
     holders_digest,
     key_id_of,
-    make_payload,
+    make_rgc1_payload as make_payload,
     qr_matrix,
     qr_png,
     verify_payload,
