@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep_stale_temp_files(ctx)  # what a killed writer left (we hold the database's lock now)
     session = ClientSession(ctx, db_path=db_path, start_duties=_start_duties)
     session.window_opened.connect(lambda window: install_excepthook(window.state.prompter))
+    session.window_closed.connect(install_excepthook)  # errors then show over no window, not a deleted one
     session.sign_in()
     code = app.exec()
     ctx.db.close()

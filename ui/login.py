@@ -214,7 +214,7 @@ class LockDialog(_FormDialog):
         self.password = self.add_field(self.tr("密码"), CheckedLineEdit(password=True), "password")
         self.switch_button = self.add_button(self.tr("切换用户"), Role.ActionRole,
                                              lambda: self.done(self.SWITCH_USER))
-        self.add_button(self.tr("退出程序"), Role.DestructiveRole, self.ask_quit)
+        self.add_button(self.tr("退出程序"), Role.RejectRole, self.ask_quit)
 
     def reject(self) -> None:  # Escape: stays locked
         pass

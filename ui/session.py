@@ -35,6 +35,7 @@ class ClientSession(QObject):
     `on_quit` ends the program; `start_duties` starts a new window's backups and export check."""
 
     window_opened = Signal(object)  # the MainWindow just shown
+    window_closed = Signal()  # it is gone (switch user, quit): nothing may still point at it
     ended = Signal()
 
     def __init__(self, ctx: AppContext, *, prompter: Prompter | None = None,
@@ -147,6 +148,7 @@ class ClientSession(QObject):
             app.removeEventFilter(window.idle)
         window.hide()
         window.deleteLater()
+        self.window_closed.emit()
 
     def _settings_changed(self) -> None:
         # The administrator turned the once-per-machine-start unlock off: forget the kept passphrase now.
@@ -163,8 +165,7 @@ class ClientSession(QObject):
             then(dialog, result)
 
         dialog.finished.connect(finished)
-        dialog.show()
-        dialog.raise_()
+        dialog.show()  # a new top-level window comes up in front by itself
         dialog.activateWindow()
 
     def quit(self) -> None:
