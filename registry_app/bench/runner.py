@@ -7,7 +7,8 @@ service, the payload written without signature or encryption, a bare Qt window. 
 
     {"records": N, "engine": "sqlcipher" | "postgresql",
      "operations": {NAME: {"count", "median_ms", "p95_ms", "baseline_median_ms", "ratio"[, "per_s"]}},
-     "targets": [{"name", "target", "value", "met"}]}
+     "targets": [{"name", "target", "value", "met"}]
+     [, "counters": [{"counters", "registrations", "per_s", "median_ms", "p95_ms"}]]}   (with --counters)
 
 The targets are those for 1,000,000 records; at other sizes they are reported the same way. Nothing here
 is a test assertion. The benchmark writes to the database it measures (test couples registered,
