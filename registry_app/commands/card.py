@@ -46,9 +46,14 @@ def card_read(env: Env, folder: Path | None, kind: str | None, port: str, timeou
     from registry_app.devices.readers import open_reader
 
     with handled():
-        if (folder is None) == (kind is None):
-            raise CardError("CARD_NO_READER", "请指定 --simulated 文件夹或 --kind 读卡器类型（二选一）")
-        reader = open_reader("simulated" if folder is not None else kind, port, folder)
+        if folder is not None and kind is not None:
+            raise CardError("CARD_NO_READER", "--simulated 与 --kind 只能选一个")
+        if folder is None and kind is None:
+            from registry_app.devices.config import load_setting
+
+            reader = load_setting().open()    # this PC's reader (registry card setup)
+        else:
+            reader = open_reader("simulated" if folder is not None else kind, port, folder)
         try:
             got = reader.read_card(timeout=timeout)
         finally:
@@ -58,6 +63,23 @@ def card_read(env: Env, folder: Path | None, kind: str | None, port: str, timeou
 
             record_card_read(env.context(user=user), got, reader.kind, "command line")
         emit(got.to_dict())
+
+
+@card.command("setup")
+@click.option("--kind", type=click.Choice(["sdtapi", "termb", "serial", "simulated"]), required=True)
+@click.option("--port", default="", help="sdtapi/termb：端口号（USB从1001起）；serial：COM3、/dev/ttyUSB0等")
+@click.option("--folder", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="simulated：证件文件（*.card）所在文件夹")
+def card_setup(kind: str, port: str, folder: Path | None) -> None:
+    """Set this PC's reader (a machine setting in the client's data folder; the 读卡 button uses it)."""
+    from registry_app.devices.config import ReaderSetting, save_setting
+    from registry_app.devices.errors import CardError
+
+    with handled():
+        if kind == "simulated" and folder is None:
+            raise CardError("CARD_NO_READER", "模拟读卡需要 --folder 证件文件夹")
+        setting = ReaderSetting(kind, port, str(folder.resolve()) if folder else "")
+        emit({"saved": str(save_setting(setting)), "kind": kind, "port": port, "folder": setting.folder})
 
 
 COMMANDS = [card]

@@ -35,6 +35,7 @@ from ui.fields import CheckedLineEdit
 from ui.main_window import register_page
 from ui.pages import PageBase
 from ui.widgets import DateField, IssuePanel, IssueSlot, KeyboardFlow, PartyForm, PhotoPicker
+from ui.widgets.card_reader import CardReading
 from ui.widgets.party_form import LABELS as PARTY_LABELS
 from ui.workflows.marriage_correction import ACCEPTED, CORRECT, DONE, FORM, REVIEWED, CorrectionFlow
 from ui.workflows.marriage_summary import summary_html
@@ -134,6 +135,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         parties.setSpacing(12)
         parties.addWidget(self.party1, 1)
         parties.addWidget(self.party2, 1)
+        self.card = CardReading(self.state, [self.party1, self.party2], self, purpose="marriage")
         self.banner = QLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
@@ -177,6 +179,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 8, 0)
         column.addWidget(self.banner)
+        column.addWidget(self.card)
         column.addLayout(parties)
         column.addWidget(self.matters)
         column.addWidget(self.materials)
@@ -471,6 +474,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         self.reveal = False
         self.party1.clear()
         self.party2.clear()
+        self.card.forget()
         self.variant.setCurrentIndex(0)
         self.union_began.setText("")
         for box in self.declarations.values():
