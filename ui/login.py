@@ -202,7 +202,7 @@ class LockDialog(_FormDialog):
 
     def __init__(self, ctx: AppContext, user: CurrentUser, parent=None, prompter: Prompter | None = None):
         super().__init__(self.tr("屏幕已锁定"),
-                         self.tr("屏幕已锁定。{name}（{role}）请输入密码解锁；其他人请点“切换用户”。").format(
+                         self.tr("屏幕已锁定。{name}（{role}）请输入密码解锁；\n其他人接替请点“切换用户”。").format(
                              name=user.display_name, role=user.role.zh),
                          self.tr("解锁"), parent, prompter)
         self.ctx = ctx

@@ -173,3 +173,19 @@ def test_a_changed_idle_lock_time_and_keyring_setting_apply_at_once(qtbot, sessi
     page.s_keyring.setChecked(True)
     page.save_settings()
     assert office_settings(session.ctx).keyring_unlock is True
+
+
+def test_the_client_opens_with_the_passphrase_kept_on_this_machine_start(db, db_path, memory_keyring):  # noqa: F811
+    from tests.conftest import PASSPHRASE
+    from ui.app import _unlock_from_keyring
+
+    db.close()
+    memory = UnlockMemory(db_path, start=lambda: "boot:today")
+    assert _unlock_from_keyring(db_path, memory) is None  # nothing kept: the unlock window asks
+    memory.remember("an old passphrase")
+    assert _unlock_from_keyring(db_path, memory) is None  # a changed passphrase: asked, not an error
+    memory.remember(PASSPHRASE)
+    ctx = _unlock_from_keyring(db_path, memory)
+    assert ctx is not None
+    ctx.db.close()
+    assert _unlock_from_keyring(db_path, UnlockMemory(db_path, start=lambda: "boot:tomorrow")) is None

@@ -190,3 +190,17 @@ def test_the_lock_screen_has_no_cancel(qtbot, make):
     assert "用户名或密码错误" in dialog.message.text() and dialog.isVisible()
     qtbot.mouseClick(dialog.switch_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == LockDialog.SWITCH_USER and not dialog.isVisible()
+
+
+def test_cancelling_the_setup_wizard_asks_before_quitting(qtbot, tmp_path, clock):
+    from ui.setup_wizard import SetupWizard
+
+    prompter = RecordingPrompter(answer=False)
+    wizard = SetupWizard(tmp_path / "new.db", clock, prompter=prompter)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+    assert wizard.isVisible() and prompter.shown == [("confirm", "退出程序", "首次设置尚未完成，退出程序？")]
+    prompter.answer = True
+    wizard.reject()
+    assert not wizard.isVisible() and not (tmp_path / "new.db").exists()
