@@ -1,9 +1,8 @@
-"""Office settings changed by the administrator, validated and audited; and the passphrase kept in
-the operating system's keyring when the administrator chooses to (so the counter opens without it)."""
+"""Office settings changed by the administrator, validated and audited. (The passphrase kept in the
+operating system's keyring, where `keyring_unlock` allows it, is services/unlock_memory.py.)"""
 from __future__ import annotations
 
 from dataclasses import fields
-from pathlib import Path
 
 from registry_app.domain.roles import Permission
 from registry_app.errors import Issue, Refused
@@ -26,7 +25,6 @@ _EDITABLE = {
     "clock_ahead_warning_days": (int, (1, 3650)),
     "keyring_unlock": (bool, None),
 }
-KEYRING_SERVICE = "registry-app"
 
 
 class OfficeAdmin:
@@ -82,33 +80,3 @@ class OfficeAdmin:
 
 def editable_settings() -> list[str]:
     return [f.name for f in fields(OfficeSettings) if f.name in _EDITABLE]
-
-
-def remember_passphrase(db_path: Path, passphrase: str) -> bool:
-    """Keep the passphrase in the OS keyring (Secret Service, Keychain, Windows Credential Manager).
-    Returns False where no keyring is available; the passphrase is then simply asked each time."""
-    try:
-        import keyring
-
-        keyring.set_password(KEYRING_SERVICE, str(Path(db_path).resolve()), passphrase)
-        return True
-    except Exception:  # noqa: BLE001 — no keyring backend on this machine
-        return False
-
-
-def recall_passphrase(db_path: Path) -> str | None:
-    try:
-        import keyring
-
-        return keyring.get_password(KEYRING_SERVICE, str(Path(db_path).resolve()))
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def forget_passphrase(db_path: Path) -> None:
-    try:
-        import keyring
-
-        keyring.delete_password(KEYRING_SERVICE, str(Path(db_path).resolve()))
-    except Exception:  # noqa: BLE001
-        pass

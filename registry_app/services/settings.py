@@ -26,6 +26,8 @@ class OfficeSettings:
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     reference_max_age_days: int = 7
+    # The passphrase typed at a counter is kept in that machine's keyring until it restarts
+    # (services/unlock_memory.py); off, nothing is kept.
     keyring_unlock: bool = False
     # A training database (`registry init --training`): the only kind on which a clock override
     # (`--date`) is accepted; every screen, certificate and batch made from it says so.
