@@ -172,6 +172,15 @@ def test_marriage_register_and_check(clerk_ctx, db, case):
 
 
 @FEW
+@given(case=fresh_marriage())
+def test_marriage_correction(clerk_ctx, db, case):
+    service = MarriageService(clerk_ctx)
+    record_id = service.accept(MarriageCase.from_dict(example("marriage-case.json")))
+    outcome(db, lambda: service.correct(record_id, MarriageCase.from_dict(case)))
+    stored_texts_are_clean(db)
+
+
+@FEW
 @given(photo=st.one_of(st.binary(min_size=1, max_size=64), st.sampled_from([
     b"root:x:0:0:root:/root:/bin/bash\n", b"\xff\xd8\xff fake jpeg", jpeg_photo()[:-100], b"\x89PNG\r\n\x1a\n"])))
 def test_only_photos_are_stored(clerk_ctx, db, photo):
@@ -186,6 +195,7 @@ def test_only_photos_are_stored(clerk_ctx, db, photo):
 def test_divorce_apply(clerk_ctx, db, marriage_id, case):
     svc = DivorceService(clerk_ctx)
     svc.expire_overdue()
+    outcome(db, lambda: svc.check(case))  # the live check: an answer, never a crash, nothing stored
     outcome(db, lambda: svc.apply(case))
     stored_texts_are_clean(db)
 
