@@ -26,7 +26,10 @@ from collections.abc import Callable, Mapping
 import base45
 import cbor2
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 PREFIX = "RGC2:"        # "RGC" = registry certificate; 2 = second format after RGC1 (base32, own binary layout)
 VERSION = 1
@@ -40,6 +43,8 @@ _TYPE_CODES = ("J", "L", "BJ", "BL", "SY", "JC")
 _ASCII_FIELD = re.compile(r"^[\x21-\x7e]{1,64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _B45 = re.compile(r"^[0-9A-Z $%*+\-./:]+$")
+# what base45, zlib and cbor2 raise on hostile input
+_DECODE_ERRORS = (ValueError, TypeError, zlib.error, cbor2.CBORError, RecursionError, OverflowError)
 
 
 class Malformed(Exception):
@@ -92,7 +97,7 @@ def parse(text: str) -> tuple[dict, str, bytes, bytes]:
         item = cbor2.loads(message)
     except Malformed:
         raise
-    except Exception:   # base45/zlib/cbor2 raise assorted errors on hostile input
+    except _DECODE_ERRORS:
         raise Malformed("凭证内容无法解码") from None
     if isinstance(item, cbor2.CBORTag):
         if item.tag != COSE_SIGN1_TAG:
@@ -107,7 +112,7 @@ def parse(text: str) -> tuple[dict, str, bytes, bytes]:
     try:
         header = cbor2.loads(protected)
         claims = cbor2.loads(payload)
-    except Exception:
+    except _DECODE_ERRORS:
         raise Malformed("凭证内容无法解码") from None
     if not isinstance(header, Mapping) or header.get(HDR_ALG) != ALG_EDDSA:
         raise Malformed("凭证签名算法不受支持")

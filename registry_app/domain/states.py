@@ -140,6 +140,17 @@ class WorkCaseState(_Labelled):
     RESOLVED = "resolved", "已处理"
 
 
+class JointRequestState(_Labelled):
+    """A joint-service request (婚育户一件事, revision 0013): asked for with both parties' consent, sent in the
+    end-of-day batch to its department, answered in the province's acknowledgement."""
+
+    REQUESTED = "requested", "已申请（待推送）"
+    WITHDRAWN = "withdrawn", "已撤回同意"
+    SENT = "sent", "已推送"
+    ACCEPTED = "accepted", "部门已接收"
+    REJECTED = "rejected", "部门已退回"
+
+
 RECORD_STATES: dict[str, type[_Labelled]] = {
     RecordKind.MARRIAGE: MarriageState, RecordKind.DIVORCE: DivorceState, RecordKind.ADOPTION: AdoptionState}
 
@@ -156,6 +167,7 @@ INITIAL: dict[type[_Labelled], frozenset] = {
     SyncState: frozenset({SyncState.PENDING}),
     BatchState: frozenset({BatchState.PENDING, BatchState.WRITTEN}),
     WorkCaseState: frozenset({WorkCaseState.OPEN}),
+    JointRequestState: frozenset({JointRequestState.REQUESTED}),
 }
 
 _JUDGED = frozenset({M.INVALIDATED, M.REVOKED})
@@ -201,13 +213,19 @@ TRANSITIONS: dict[type[_Labelled], dict] = {
     },
     BatchState: {BatchState.PENDING: frozenset({BatchState.WRITTEN}), BatchState.WRITTEN: frozenset()},
     WorkCaseState: {WorkCaseState.OPEN: frozenset({WorkCaseState.RESOLVED}), WorkCaseState.RESOLVED: frozenset()},
+    JointRequestState: {  # rejected -> accepted: the corrected record's event resent and accepted
+        JointRequestState.REQUESTED: frozenset({JointRequestState.WITHDRAWN, JointRequestState.SENT}),
+        JointRequestState.SENT: frozenset({JointRequestState.ACCEPTED, JointRequestState.REJECTED}),
+        JointRequestState.REJECTED: frozenset({JointRequestState.ACCEPTED}),
+        JointRequestState.WITHDRAWN: frozenset(), JointRequestState.ACCEPTED: frozenset(),
+    },
 }
 
 #: What each entity is called in a refusal.
 ENTITY_ZH: dict[type[_Labelled], str] = {
     MarriageState: "结婚登记", DivorceState: "离婚申请", AdoptionState: "收养登记", CertificateState: "证书",
     BlankState: "空白证书", CorrectionState: "更正申请", SyncState: "上报事件", BatchState: "上报批次",
-    WorkCaseState: "待办事项",
+    WorkCaseState: "待办事项", JointRequestState: "联办申请",
 }
 
 
@@ -261,11 +279,14 @@ STATUS_COLUMNS: dict[tuple[str, str], tuple[type[Enum], ...]] = {
     ("events", "sync_status"): (SyncState,),
     ("batches", "status"): (BatchState,),
     ("work_cases", "status"): (WorkCaseState,),
+    ("joint_requests", "status"): (JointRequestState,),  # checked since revision 0013
 }
+#: Columns a revision after 0008 added, with that revision (it carries their check).
+STATUS_COLUMNS_SINCE: dict[tuple[str, str], str] = {("joint_requests", "status"): "0013"}
 
 __all__ = [
     "ACTIONS", "AdoptionState", "BatchState", "BlankState", "CertificateState", "CertificateType", "CorrectionState",
-    "DIVORCE_ACTIONS", "DivorcePhase", "DivorceState", "ENTITY_ZH", "INITIAL", "MarriageState", "RECORD_STATES", "RecordKind",
-    "STATUS_COLUMNS", "SyncState", "TRANSITIONS", "WorkCaseState", "allowed", "divorce_phase_zh", "next_states", "record_states",
+    "DIVORCE_ACTIONS", "DivorcePhase", "DivorceState", "ENTITY_ZH", "INITIAL", "JointRequestState", "MarriageState", "RECORD_STATES", "RecordKind",
+    "STATUS_COLUMNS", "STATUS_COLUMNS_SINCE", "SyncState", "TRANSITIONS", "WorkCaseState", "allowed", "divorce_phase_zh", "next_states", "record_states",
     "record_status_zh",
 ]

@@ -17,6 +17,7 @@ from registry_app.domain.states import (
     BlankState,
     CertificateState,
     CorrectionState,
+    JointRequestState,
     SyncState,
     WorkCaseState,
     allowed,
@@ -30,6 +31,7 @@ from registry_app.storage.models import (
     BlankCertificate,
     Certificate,
     Correction,
+    JointRequest,
     Record,
     RecordEvent,
     WorkCase,
@@ -45,10 +47,12 @@ _ROWS = {
     RecordEvent: (SyncState, "sync_status", None),
     Batch: (BatchState, "status", None),
     WorkCase: (WorkCaseState, "status", None),
+    JointRequest: (JointRequestState, "status", "changed_at"),
 }
 # the audit trail's entity names (as the services wrote them before)
 _ENTITY = {Record: "record", Certificate: "certificate", BlankCertificate: "blank_stock", Correction: "correction",
-           RecordEvent: "event", Batch: "batch", WorkCase: "work_case"}
+           RecordEvent: "event", Batch: "batch", WorkCase: "work_case",
+           JointRequest: "joint_request"}
 
 
 def states_of(row):

@@ -16,17 +16,17 @@ from registry_app.certificates.qr import (
     BAD_SIGNATURE,
     MALFORMED,
     OK,
-    RGC1_PREFIX as PREFIX,
     UNKNOWN_KEY,
     VOIDED,
     QrFields,
     holders_digest,
     key_id_of,
-    make_rgc1_payload as make_payload,
     qr_matrix,
     qr_png,
     verify_payload,
 )
+from registry_app.certificates.qr import RGC1_PREFIX as PREFIX
+from registry_app.certificates.qr import make_rgc1_payload as make_payload
 from registry_app.errors import RegistryError
 
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
