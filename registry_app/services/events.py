@@ -16,6 +16,8 @@ EVENT_TYPES = (
     "marriage.registered", "divorce.applied", "divorce.withdrawn", "divorce.expired", "divorce.issued",
     "adoption.registered", "adoption.dissolved", "adoption.revoked", "certificate.reissued",
     "certificate.voided", "blank.spoiled", "marriage.annotated", "record.corrected", "office.key_published",
+    # the joint service (婚育户一件事), each addressed to its department: services/joint_service.py
+    "joint.hukou_marital", "joint.hukou_transfer", "joint.birth_registration",
 )
 
 
@@ -26,6 +28,8 @@ EVENT_TYPE_ZH = {
     "adoption.dissolved": "解除收养", "adoption.revoked": "撤销收养登记", "certificate.reissued": "补发证书",
     "certificate.voided": "作废证书", "blank.spoiled": "空白证书作废", "marriage.annotated": "婚姻登记备注",
     "record.corrected": "档案更正", "office.key_published": "公布签名密钥",
+    "joint.hukou_marital": "联办：户籍婚姻状况变更", "joint.hukou_transfer": "联办：夫妻投靠落户",
+    "joint.birth_registration": "联办：生育登记",
 }
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import BatchState, SyncState, WorkCaseState
 from registry_app.errors import Issue, Refused
-from registry_app.services import audit
+from registry_app.services import audit, joint_service
 from registry_app.services.context import CurrentUser
 from registry_app.storage.models import Acknowledgement, Batch, RecordEvent, WorkCase
 from registry_app.sync.ack import Ack, parse_ack
@@ -112,6 +112,7 @@ class AckMixin(ReconcileMixin):
         for entry in sorted(ack.entries, key=lambda e: e.seq):
             ev = events[entry.event_id]
             ev.sync_status, ev.sync_code = entry.status, entry.code
+            joint_service.on_ack(self.ctx, s, ev, entry.status, entry.code)  # its request, if it is one
             if entry.status in (SyncState.REJECTED, SyncState.CONFLICT):
                 case = WorkCase(kind=f"sync_{entry.status}", status=WorkCaseState.OPEN, event_id=ev.event_id,
                                 record_id=ev.record_id, code=entry.code or "",

@@ -41,6 +41,7 @@ from registry_app.fsutil import write_atomic
 from registry_app.services import audit
 from registry_app.services.context import CurrentUser
 from registry_app.services.events import append_event
+from registry_app.services import joint_service
 from registry_app.services.settings import load_settings
 from registry_app.storage.models import Batch, Record, RecordEvent
 from registry_app.sync.base import (IsCancelled, Progress, as_date, event_payload, never,
@@ -213,6 +214,7 @@ class ExportMixin(ReconcileMixin):
             province = self._province_public(s)
             training = bool(load_settings(s).training)
             resent = self._resend_corrected(s, day)
+            joint_service.materialise(self.ctx, s, day)  # requests still consented to: their events now
             writer, seqs, counter = self._collect(s, day, progress, cancelled)
             if cancelled():
                 raise Cancelled("已取消导出，未写入任何文件")

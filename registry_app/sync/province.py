@@ -24,6 +24,10 @@ from registry_app.sync.province_state import OfficeState, ProvinceState
 from registry_app.sync.schemas import reason_codes, schema_errors
 from registry_app.sync.signed import sign_document
 
+# each joint-service event type (婚育户一件事) and the schema of the data its department receives
+JOINT_SCHEMAS = {"joint.hukou_marital": "joint-hukou-marital-v1", "joint.hukou_transfer": "joint-hukou-transfer-v1",
+                 "joint.birth_registration": "joint-birth-registration-v1"}
+
 
 @dataclass(frozen=True)
 class OpenedBatch:
@@ -134,6 +138,7 @@ def _event_id(ev: Any) -> str | None:
 def _content_problems(manifest: dict, events: list) -> list[Problem]:
     problems = [Problem(i.code, i.message, _event_id(ev))
                 for ev in events for i in event_schema_issues([ev])]
+    problems += [p for ev in events for p in _joint_problems(ev)]
     if problems:
         return problems  # sequence and count checks would only repeat the same fault
     seqs = [ev["seq"] for ev in events]
@@ -167,6 +172,15 @@ def _content_problems(manifest: dict, events: list) -> list[Problem]:
                                                    f"{manifest['last_event_seq']}与实际{first}–{last}不符"
                                                    "（event seq range mismatch）"))
     return problems
+
+
+def _joint_problems(ev: Any) -> list[Problem]:
+    """A joint-service event's data against its department's own schema: only that department's fields."""
+    if not isinstance(ev, dict) or ev.get("event_type") not in JOINT_SCHEMAS:
+        return []
+    name = JOINT_SCHEMAS[ev["event_type"]]
+    return [Problem("JOINT_SCHEMA", f"联办事件{_event_id(ev) or ''}的data{path}不符合{name}：{msg}（joint event schema）",
+                    _event_id(ev)) for path, msg in schema_errors(name, ev.get("data"))]
 
 
 def _ranges(numbers: list[int]) -> str:

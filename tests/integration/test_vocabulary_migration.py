@@ -135,7 +135,7 @@ def test_0008_sets_are_the_enums():
     import importlib.util
     from pathlib import Path
 
-    from registry_app.domain.states import RECORD_STATES, STATUS_COLUMNS
+    from registry_app.domain.states import RECORD_STATES, STATUS_COLUMNS, STATUS_COLUMNS_SINCE
 
     path = Path(__file__).resolve().parents[2] / "registry_app/storage/migrations/versions/0008_state_vocabulary.py"
     spec = importlib.util.spec_from_file_location("rev0008", path)
@@ -143,4 +143,5 @@ def test_0008_sets_are_the_enums():
     spec.loader.exec_module(rev)
     assert {k: set(v) for k, v in rev.RECORD_STATES.items()} == {k: {m.value for m in e} for k, e in RECORD_STATES.items()}
     assert {k: set(v) for k, v in rev.SETS.items()} == {
-        k: {m.value for e in enums for m in e} for k, enums in STATUS_COLUMNS.items() if k != ("records", "status")}
+        k: {m.value for e in enums for m in e} for k, enums in STATUS_COLUMNS.items()
+        if k != ("records", "status") and k not in STATUS_COLUMNS_SINCE}
