@@ -15,9 +15,12 @@ from ui.workflows.certificates_printing import PrintTarget
 OpenPdf = Callable[[bytes, str], None]
 
 
-def document_title(pdf: bytes, fallback: str) -> str:
-    """What the document is, for the window title and the print job: the title the PDF carries (every
-    form sets it: 离婚登记申请受理回执单), else the caller's name unless that is only a file name."""
+def document_title(pdf: bytes, given: str) -> str:
+    """What the document is, for the window title and the print job: the caller's name for it, unless that
+    is only a file name ("divorce-slip-4.pdf"); then the title the PDF carries (every form sets it:
+    离婚登记申请受理回执单)."""
+    if given.strip() and not given.strip().lower().endswith(".pdf"):
+        return given.strip()
     try:
         with PDFIUM_LOCK:
             doc = pdfium.PdfDocument(pdf)
@@ -27,11 +30,7 @@ def document_title(pdf: bytes, fallback: str) -> str:
                 doc.close()
     except pdfium.PdfiumError:
         title = ""
-    if title:
-        return title
-    if fallback and not fallback.lower().endswith(".pdf"):
-        return fallback
-    return "文书"
+    return title or "文书"
 
 
 class DocumentDialog(QDialog):

@@ -36,6 +36,7 @@ class Permission(str, Enum):
     READ_AUDIT = "read_audit"
     IMPORT_ARCHIVE = "import_archive"
     BACKUP = "backup"                     # an encrypted copy of the whole database
+    MANAGE_APPOINTMENTS = "manage_appointments"   # slots, quotas and peak days of the counters
 
     @property
     def zh(self) -> str:
@@ -49,7 +50,7 @@ _CLERK = {
 _SUPERVISOR = _CLERK | {
     Permission.APPROVE_CORRECTION, Permission.VOID_CERTIFICATE, Permission.ANNOTATE_JUDGMENT,
     Permission.REVOKE, Permission.APPROVE_REPRINT, Permission.STATISTICS, Permission.SYNC_IMPORT,
-    Permission.MANAGE_STOCK, Permission.READ_AUDIT,
+    Permission.MANAGE_STOCK, Permission.READ_AUDIT, Permission.MANAGE_APPOINTMENTS,
 }
 # The administrator runs the system, not the counter: no casework, no viewing personal records.
 _ADMIN = {
@@ -77,6 +78,7 @@ _PERMISSION_ZH = {
     Permission.REVOKE: "撤销登记",
     Permission.APPROVE_REPRINT: "批准补打",
     Permission.STATISTICS: "统计",
+    Permission.MANAGE_APPOINTMENTS: "安排预约号源和高峰日",
     Permission.SYNC_IMPORT: "导入省级回执和比对数据",
     Permission.MANAGE_STOCK: "管理空白证书",
     Permission.MANAGE_USERS: "用户管理",

@@ -140,6 +140,25 @@ class WorkCaseState(_Labelled):
     RESOLVED = "resolved", "已处理"
 
 
+class QueueState(_Labelled):
+    """A ticket of the day's queue (revision 0011)."""
+
+    WAITING = "waiting", "等候中"
+    CALLED = "called", "已叫号"
+    AT_COUNTER = "at_counter", "办理中"
+    DONE = "done", "已办结"
+    NO_SHOW = "no_show", "过号未到"
+
+
+class AppointmentState(_Labelled):
+    """A booking of a slot (revision 0011): kept, cancelled, or the couple did not come."""
+
+    BOOKED = "booked", "已预约"
+    ARRIVED = "arrived", "已到场"
+    CANCELLED = "cancelled", "预约已取消"
+    MISSED = "missed", "预约未到"
+
+
 class JointRequestState(_Labelled):
     """A joint-service request (婚育户一件事, revision 0013): asked for with both parties' consent, sent in the
     end-of-day batch to its department, answered in the province's acknowledgement."""
@@ -167,6 +186,8 @@ INITIAL: dict[type[_Labelled], frozenset] = {
     SyncState: frozenset({SyncState.PENDING}),
     BatchState: frozenset({BatchState.PENDING, BatchState.WRITTEN}),
     WorkCaseState: frozenset({WorkCaseState.OPEN}),
+    QueueState: frozenset({QueueState.WAITING}),
+    AppointmentState: frozenset({AppointmentState.BOOKED}),
     JointRequestState: frozenset({JointRequestState.REQUESTED}),
 }
 
@@ -213,6 +234,18 @@ TRANSITIONS: dict[type[_Labelled], dict] = {
     },
     BatchState: {BatchState.PENDING: frozenset({BatchState.WRITTEN}), BatchState.WRITTEN: frozenset()},
     WorkCaseState: {WorkCaseState.OPEN: frozenset({WorkCaseState.RESOLVED}), WorkCaseState.RESOLVED: frozenset()},
+    QueueState: {  # a called ticket nobody answers is passed over (过号); a late arrival takes a new ticket
+        QueueState.WAITING: frozenset({QueueState.CALLED}),
+        QueueState.CALLED: frozenset({QueueState.AT_COUNTER, QueueState.NO_SHOW}),
+        QueueState.AT_COUNTER: frozenset({QueueState.DONE}),
+        QueueState.DONE: frozenset(), QueueState.NO_SHOW: frozenset(),
+    },
+    AppointmentState: {
+        AppointmentState.BOOKED: frozenset({AppointmentState.ARRIVED, AppointmentState.CANCELLED,
+                                            AppointmentState.MISSED}),
+        AppointmentState.ARRIVED: frozenset(), AppointmentState.CANCELLED: frozenset(),
+        AppointmentState.MISSED: frozenset(),
+    },
     JointRequestState: {  # rejected -> accepted: the corrected record's event resent and accepted
         JointRequestState.REQUESTED: frozenset({JointRequestState.WITHDRAWN, JointRequestState.SENT}),
         JointRequestState.SENT: frozenset({JointRequestState.ACCEPTED, JointRequestState.REJECTED}),
@@ -225,6 +258,7 @@ TRANSITIONS: dict[type[_Labelled], dict] = {
 ENTITY_ZH: dict[type[_Labelled], str] = {
     MarriageState: "结婚登记", DivorceState: "离婚申请", AdoptionState: "收养登记", CertificateState: "证书",
     BlankState: "空白证书", CorrectionState: "更正申请", SyncState: "上报事件", BatchState: "上报批次",
+    QueueState: "排队号", AppointmentState: "预约",
     WorkCaseState: "待办事项", JointRequestState: "联办申请",
 }
 
@@ -279,6 +313,8 @@ STATUS_COLUMNS: dict[tuple[str, str], tuple[type[Enum], ...]] = {
     ("events", "sync_status"): (SyncState,),
     ("batches", "status"): (BatchState,),
     ("work_cases", "status"): (WorkCaseState,),
+    ("queue_tickets", "status"): (QueueState,),  # checked since revision 0011
+    ("appointments", "status"): (AppointmentState,),
     ("joint_requests", "status"): (JointRequestState,),  # checked since revision 0013
 }
 #: Columns a revision after 0008 added, with that revision (it carries their check).
@@ -286,6 +322,7 @@ STATUS_COLUMNS_SINCE: dict[tuple[str, str], str] = {("joint_requests", "status")
 
 __all__ = [
     "ACTIONS", "AdoptionState", "BatchState", "BlankState", "CertificateState", "CertificateType", "CorrectionState",
+    "AppointmentState", "QueueState",
     "DIVORCE_ACTIONS", "DivorcePhase", "DivorceState", "ENTITY_ZH", "INITIAL", "JointRequestState", "MarriageState", "RECORD_STATES", "RecordKind",
     "STATUS_COLUMNS", "STATUS_COLUMNS_SINCE", "SyncState", "TRANSITIONS", "WorkCaseState", "allowed", "divorce_phase_zh", "next_states", "record_states",
     "record_status_zh",

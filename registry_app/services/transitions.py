@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 
 from registry_app.domain.states import (
     ENTITY_ZH,
+    AppointmentState,
     BatchState,
     BlankState,
     CertificateState,
     CorrectionState,
     JointRequestState,
+    QueueState,
     SyncState,
     WorkCaseState,
     allowed,
@@ -27,11 +29,13 @@ from registry_app.domain.states import (
 from registry_app.errors import InvalidState
 from registry_app.services import audit
 from registry_app.storage.models import (
+    Appointment,
     Batch,
     BlankCertificate,
     Certificate,
     Correction,
     JointRequest,
+    QueueTicket,
     Record,
     RecordEvent,
     WorkCase,
@@ -47,10 +51,12 @@ _ROWS = {
     RecordEvent: (SyncState, "sync_status", None),
     Batch: (BatchState, "status", None),
     WorkCase: (WorkCaseState, "status", None),
+    QueueTicket: (QueueState, "status", "changed_at"),
+    Appointment: (AppointmentState, "status", "changed_at"),
     JointRequest: (JointRequestState, "status", "changed_at"),
 }
 # the audit trail's entity names (as the services wrote them before)
-_ENTITY = {Record: "record", Certificate: "certificate", BlankCertificate: "blank_stock", Correction: "correction",
+_ENTITY = {QueueTicket: "queue_ticket", Appointment: "appointment", Record: "record", Certificate: "certificate", BlankCertificate: "blank_stock", Correction: "correction",
            RecordEvent: "event", Batch: "batch", WorkCase: "work_case",
            JointRequest: "joint_request"}
 

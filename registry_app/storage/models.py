@@ -367,6 +367,75 @@ class PrinterCalibration(Base):
     scale: Mapped[float] = mapped_column(default=1.0)
 
 
+# --- revision 0011: the counter's day (appointments, peak days, the queue) --------------------------
+
+
+class AppointmentSlot(Base):
+    """A counter's bookable time on a day, with its quota (set by a supervisor)."""
+
+    __tablename__ = "appointment_slots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    counter: Mapped[str] = mapped_column(String(16))
+    start: Mapped[str] = mapped_column(String(5))   # HH:MM
+    end: Mapped[str] = mapped_column(String(5))
+    quota: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("day", "counter", "start", name="uq_appointment_slots_day_counter_start"),
+                      Index("ix_appointment_slots_day", "day"))
+
+
+class Appointment(Base):
+    """A booking by phone or walk-in, entered by staff. The names, phone and the details keyed in ahead
+    are personal data: they stay here, inside the encrypted database. Nothing is registered from it."""
+
+    __tablename__ = "appointments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id"))
+    service: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))   # AppointmentState
+    names: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), nullable=True)  # divorce collection
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    booked_by: Mapped[str] = mapped_column(String(64))
+    booked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_appointments_slot", "slot_id"), Index("ix_appointments_record", "record_id"))
+
+
+class PeakDay(Base):
+    """A day the office expects many couples, added by a supervisor (5月20日, 七夕 and 2月14日 are computed)."""
+
+    __tablename__ = "peak_days"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(64))
+
+
+class QueueTicket(Base):
+    """A ticket of the day's queue: numbered from 1 each day; anonymous (a booking is linked, not copied)."""
+
+    __tablename__ = "queue_tickets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))   # QueueState
+    counter: Mapped[str] = mapped_column(String(16), default="")
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), nullable=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    called_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    handled_by: Mapped[str] = mapped_column(String(64), default="")
+
+    __table_args__ = (UniqueConstraint("day", "number", name="uq_queue_tickets_day_number"),
+                      Index("ix_queue_tickets_day_status", "day", "status"))
+
+
 # --- revision 0013: the joint service (婚育户一件事) ---------------------------------------------
 
 

@@ -49,8 +49,8 @@ def ctrl_wheel(widget, notches: int) -> None:
 
 def test_the_window_is_titled_with_the_document_not_a_file_name(dialog, receipt):
     assert dialog.windowTitle() == "离婚登记申请受理回执单 — 预览"
+    assert document_title(receipt, "结婚登记审查处理表") == "结婚登记审查处理表"   # a name, not a file name
     assert document_title(b"not a pdf", "divorce-refusal.pdf") == "文书"
-    assert document_title(b"not a pdf", "结婚登记审查处理表") == "结婚登记审查处理表"
 
 
 def test_default_is_fit_to_width_and_the_receipt_is_readable(dialog, receipt):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -195,7 +197,16 @@ class CalibrationTab(QWidget):
         self.page = page
         self.ctx = page.state.ctx
         self.operation: BackgroundOperation | None = None
-        layout = QHBoxLayout(self)
+        # The tallest tab: it scrolls by itself, so the print tab beside it fits a 768-pixel screen.
+        body = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QHBoxLayout(body)
         left = QVBoxLayout()
         layout.addLayout(left, 1)
 
