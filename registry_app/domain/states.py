@@ -318,7 +318,9 @@ STATUS_COLUMNS: dict[tuple[str, str], tuple[type[Enum], ...]] = {
     ("joint_requests", "status"): (JointRequestState,),  # checked since revision 0013
 }
 #: Columns a revision after 0008 added, with that revision (it carries their check).
-STATUS_COLUMNS_SINCE: dict[tuple[str, str], str] = {("joint_requests", "status"): "0013"}
+STATUS_COLUMNS_SINCE: dict[tuple[str, str], str] = {("joint_requests", "status"): "0013",
+                                                     ("queue_tickets", "status"): "0011",
+                                                     ("appointments", "status"): "0011"}
 
 __all__ = [
     "ACTIONS", "AdoptionState", "BatchState", "BlankState", "CertificateState", "CertificateType", "CorrectionState",

@@ -367,6 +367,33 @@ class PrinterCalibration(Base):
     scale: Mapped[float] = mapped_column(default=1.0)
 
 
+# --- revision 0013: the joint service (婚育户一件事) ---------------------------------------------
+
+
+class JointRequest(Base):
+    """One thing the couple asked the office to pass on to another department (公安, 卫健), with each
+    party's consent (who, when, what, to whom). The personal data it carries stays here, inside the
+    encrypted database; the batch event built from it at export carries only the department's fields."""
+
+    __tablename__ = "joint_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    request_type: Mapped[str] = mapped_column(String(32))
+    department: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), default="requested")
+    consents: Mapped[list] = mapped_column(JSON, default=list)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)  # what the clerk keyed in for this request
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_joint_requests_record", "record_id"),
+                      Index("ix_joint_requests_status", "status"))
+
+
 # --- revision 0011: the counter's day (appointments, peak days, the queue) --------------------------
 
 
@@ -434,30 +461,3 @@ class QueueTicket(Base):
 
     __table_args__ = (UniqueConstraint("day", "number", name="uq_queue_tickets_day_number"),
                       Index("ix_queue_tickets_day_status", "day", "status"))
-
-
-# --- revision 0013: the joint service (婚育户一件事) ---------------------------------------------
-
-
-class JointRequest(Base):
-    """One thing the couple asked the office to pass on to another department (公安, 卫健), with each
-    party's consent (who, when, what, to whom). The personal data it carries stays here, inside the
-    encrypted database; the batch event built from it at export carries only the department's fields."""
-
-    __tablename__ = "joint_requests"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uid: Mapped[str] = mapped_column(String(36), unique=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
-    request_type: Mapped[str] = mapped_column(String(32))
-    department: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(16), default="requested")
-    consents: Mapped[list] = mapped_column(JSON, default=list)
-    details: Mapped[dict] = mapped_column(JSON, default=dict)  # what the clerk keyed in for this request
-    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    requested_by: Mapped[str] = mapped_column(String(64))
-    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    reason: Mapped[str] = mapped_column(Text, default="")
-
-    __table_args__ = (Index("ix_joint_requests_record", "record_id"),
-                      Index("ix_joint_requests_status", "status"))

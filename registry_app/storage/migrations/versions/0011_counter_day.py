@@ -7,13 +7,13 @@ The status columns are checked by the database, with the sets of domain/states.p
 AppointmentState written out (a later state needs a revision that adds it).
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0013
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
