@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QTableWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -86,6 +87,20 @@ def test_the_wheel_over_an_unfocused_field_scrolls_the_page_and_keeps_the_value(
     assert bar.value() > start          # the page moved instead
     assert not widget.hasFocus()        # and the wheel did not take focus either
     assert widget.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+def test_the_wheel_over_a_tab_bar_does_not_switch_tabs(qtbot):
+    install_input_guard()
+    tabs = QTabWidget()
+    for name in ("打印", "空白证书", "打印校准"):
+        tabs.addTab(QWidget(), name)
+    qtbot.addWidget(tabs)
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    wheel(tabs.tabBar(), steps=-1)
+    wheel(tabs.tabBar(), steps=1)
+    wheel(tabs.tabBar(), steps=-2)
+    assert tabs.currentIndex() == 0
 
 
 def test_a_focused_field_still_takes_the_wheel(form):

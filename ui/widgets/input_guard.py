@@ -1,7 +1,7 @@
 """Application-wide input behaviour for long forms, installed once (ui/app.py) and by tests:
 
-- the mouse wheel over a drop-down, date or number field that does not have keyboard focus scrolls
-  the page and never changes the value (a clerk scrolling past 婚姻状况 must not turn 未婚 into 丧偶);
+- the mouse wheel over a drop-down, date or number field (or a tab bar) that does not have keyboard
+  focus scrolls the page and never changes the value (a clerk scrolling past 婚姻状况 must not turn 未婚 into 丧偶);
   those fields take focus by click or Tab only (Qt.StrongFocus), never by the wheel;
 - the page scrolls to the field that receives keyboard focus (Tab, Enter = next field);
 - Tab and Shift+Tab leave a widget placed in a table cell (a combo box in an agreement row) for the
@@ -18,10 +18,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QScrollArea,
+    QTabBar,
     QWidget,
 )
 
-VALUE_WIDGETS = (QComboBox, QAbstractSpinBox)   # QDateEdit and QSpinBox are spin boxes
+# QDateEdit and QSpinBox are spin boxes; a tab bar would otherwise switch tabs under a scrolling wheel.
+VALUE_WIDGETS = (QComboBox, QAbstractSpinBox, QTabBar)
 VISIBLE_MARGIN = 24                              # px kept around a focused field when scrolling to it
 
 
