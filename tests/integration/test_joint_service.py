@@ -238,8 +238,19 @@ def test_hostile_details_are_refused_or_stored_checked(details):
     assert all(i.code.startswith("JOINT_") for i in issues)
 
 
-def test_the_couple_gets_a_receipt(clerk_ctx, db, marriage, tmp_path):
-    ask_all(clerk_ctx, marriage)
-    pdf = JointService(clerk_ctx).receipt(marriage)
-    assert pdf.startswith(b"%PDF")
-    (tmp_path / "receipt.pdf").write_bytes(pdf)
+def test_the_couple_gets_a_receipt_of_what_went_where(clerk_ctx, db, marriage):
+    import io
+
+    from pypdf import PdfReader
+
+    ids = ask_all(clerk_ctx, marriage)
+    JointService(clerk_ctx).withdraw(ids["birth_registration"], 2, "")
+    reader = PdfReader(io.BytesIO(JointService(clerk_ctx).receipt(marriage)))
+    text = "".join(p.extract_text() for p in reader.pages).replace("\n", "").replace(" ", "")
+    assert len(reader.pages) == 1
+    for words in ("婚育户一件事联办告知单", "张伟、李娜", "户籍婚姻状况变更", "夫妻投靠落户申请", "公安机关", "后续办理"):
+        assert words in text
+    assert "卫生健康部门" not in text  # withdrawn: not passed on, not on the receipt
+    with db.read() as s:
+        assert s.execute(select(AuditEntry).where(AuditEntry.action == "form.rendered")).scalars().all()[-1].detail == {
+            "form": "joint_receipt"}
