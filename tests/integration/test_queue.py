@@ -97,3 +97,28 @@ def test_bad_input_changes_nothing(clerk_ctx):
 def test_the_administrator_does_not_run_the_counter(admin_ctx):
     with pytest.raises(PermissionDenied):
         Queue(admin_ctx).issue("marriage")
+
+
+def test_queue_commands(db, db_path):
+    from click.testing import CliRunner
+
+    from registry_app.cli import main
+    from tests.conftest import PASSPHRASE, PASSWORDS
+
+    db.close()   # the command takes the database's exclusive lock
+
+    def registry(*args):
+        env = {"REGISTRY_PASSPHRASE": PASSPHRASE, "REGISTRY_USER_PASSWORD": PASSWORDS["clerk"]}
+        return CliRunner().invoke(main, ["--db", str(db_path), *args, "--user", "clerk"], env=env,
+                                  catch_exceptions=False)
+
+    import json
+
+    assert json.loads(registry("queue", "issue", "marriage").output)["label"] == "A001"
+    called = json.loads(registry("queue", "call", "1号窗口").output)
+    assert (called["number"], called["status"], called["status_zh"]) == (1, "called", "已叫号")
+    assert registry("queue", "no-show", str(called["id"])).exit_code == 0
+    empty = registry("queue", "call", "1号窗口")
+    assert empty.exit_code == 2 and json.loads(empty.output)["errors"][0]["code"] == "QUEUE_EMPTY"
+    report = json.loads(registry("queue", "report").output)
+    assert (report["issued"], report["no_shows"], report["served"]) == (1, 1, 0)
