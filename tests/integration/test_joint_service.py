@@ -254,3 +254,32 @@ def test_the_couple_gets_a_receipt_of_what_went_where(clerk_ctx, db, marriage):
     with db.read() as s:
         assert s.execute(select(AuditEntry).where(AuditEntry.action == "form.rendered")).scalars().all()[-1].detail == {
             "form": "joint_receipt"}
+
+
+def test_the_joint_command_group(db, db_path, marriage, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PASSPHRASE, PASSWORDS
+
+    root = Path(__file__).resolve().parents[2]
+
+    def registry(*args, expect=0):
+        env = {**os.environ, "REGISTRY_PASSPHRASE": PASSPHRASE, "REGISTRY_USER_PASSWORD": PASSWORDS["clerk"]}
+        proc = subprocess.run([sys.executable, "-m", "registry_app.cli", "--db", str(db_path), *map(str, args)],
+                              capture_output=True, text=True, timeout=180, cwd=root, env=env)
+        assert proc.returncode == expect, (args, proc.stdout, proc.stderr)
+        return json.loads(proc.stdout)
+
+    assert {t["request_type"] for t in registry("joint", "types")} == set(request_types())
+    made = registry("joint", "request", marriage, "hukou_marital", "--consent", 1, "--consent", 2, "--user", "clerk")
+    assert made["status"] == "requested" and made["department"] == "public_security"
+    refused = registry("joint", "request", marriage, "birth_registration", "--consent", 1, "--details", "{",
+                       "--user", "clerk", expect=2)
+    assert "JOINT_DETAILS_INVALID" in json.dumps(refused)
+    out = tmp_path / "receipt.pdf"
+    assert registry("joint", "receipt", marriage, "--out", out, "--user", "clerk")["bytes"] > 1000
+    gone = registry("joint", "withdraw", made["id"], "--party", 2, "--reason", "改日再办", "--user", "clerk")
+    assert gone["status"] == "withdrawn"
+    assert [v["status"] for v in registry("joint", "list", marriage, "--user", "clerk")] == ["withdrawn"]
