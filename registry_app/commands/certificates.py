@@ -47,12 +47,45 @@ def render(env: Env, record_id, out: Path, kind, calibration, on_blank, approved
 @click.option("--pdf", type=click.Path(path_type=Path, exists=True), default=None)
 @pass_env
 def verify(env: Env, payload, pdf) -> None:
-    from registry_app.services.certificate_print import CertificatePrinting
+    """A QR text (RGC2 or RGC1), a printed certificate PDF, or a signed electronic certificate PDF."""
+    from registry_app.services.electronic_certificates import ElectronicCertificates
 
     with handled():
-        result = CertificatePrinting(env.context()).verify(payload=payload, pdf=pdf.read_bytes() if pdf else None)
+        result = ElectronicCertificates(env.context()).verify(payload=payload, pdf=pdf.read_bytes() if pdf else None)
     emit(result)
     sys.exit(0 if result["valid"] else 1)
+
+
+@certificate.command("electronic")
+@click.argument("record_id", type=int)
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option("--user", required=True)
+@pass_env
+def electronic(env: Env, record_id, out: Path, user) -> None:
+    """签发电子证照：PDF/A，登记机关电子签名，GB/T 36903 元数据 (electronic certificate)."""
+    from registry_app.services.electronic_certificates import ElectronicCertificates
+
+    with handled():
+        emit(ElectronicCertificates(env.context(user=user)).issue(record_id, out))
+
+
+@certificate.command("electronic-settings")
+@click.option("--issuer-code", default=None, help="颁证单位统一社会信用代码（18位）")
+@click.option("--type-code", "type_codes", multiple=True, metavar="KIND=CODE",
+              help="证照类型代码，如 J=...（J L BJ BL SY JC），可重复")
+@click.option("--user", required=True)
+@pass_env
+def electronic_settings(env: Env, issuer_code, type_codes, user) -> None:
+    """电子证照的颁证单位代码和证照类型代码（取自全国证照目录）."""
+    from registry_app.services.electronic_certificates import ElectronicCertificates
+
+    with handled():
+        codes = dict(item.split("=", 1) for item in type_codes if "=" in item)
+        if len(codes) != len(type_codes):
+            from registry_app.errors import Issue, Refused
+
+            raise Refused([Issue("ECERT_TYPE_CODE_SHAPE", "证照类型代码应写成 种类=代码，如 J=...", "type_codes")])
+        emit(ElectronicCertificates(env.context(user=user)).configure(issuer_code, codes))
 
 
 COMMANDS = [certificate]
