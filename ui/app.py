@@ -3,6 +3,7 @@ window, lock, switch user: ui/session.py)."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -19,6 +20,9 @@ from registry_app.services.backup import sweep_stale_temp_files
 from registry_app.services.context import AppContext
 from registry_app.services.unlock_memory import UnlockMemory
 from registry_app.services.workspace import database_exists, office_settings, open_workspace
+from registry_app.demo.sandbox import sweep_stale_demos
+from ui import smoke
+from ui.demo import run_demo
 from ui.errors import install_excepthook
 from ui.login import UnlockDialog
 from ui.main_window import MainWindow
@@ -73,8 +77,14 @@ def _start_duties(window: MainWindow) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="registry-app", description="婚姻收养登记系统")
     parser.add_argument("--db", type=Path, default=None, help="数据库文件")
+    parser.add_argument("--demo", action="store_true", help="试用演示：临时演示数据库，关闭后删除")
+    parser.add_argument("--date", type=dt.date.fromisoformat, default=None, help="演示中的业务日期 YYYY-MM-DD")
     args, _qt_args = parser.parse_known_args(argv)
+    if args.date and not args.demo:
+        parser.error("--date 只用于 --demo（演示数据库是培训数据库）")
     app = make_application(sys.argv[:1])
+    smoke.install(app)  # REGISTRY_SMOKE_EXIT: a build's start-up check (ui/smoke.py)
+    sweep_stale_demos()  # what a crashed demo left
     # Between the login window and the main window no window is open; the session ends the program.
     app.setQuitOnLastWindowClosed(False)
     # Defects go to a rotating log file in the data directory, scrubbed of personal data; an exception
@@ -82,10 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     # Installed here, not in make_application: tests keep pytest-qt's own hook.
     configure_log_file(data_dir() / "logs")
     install_excepthook()
+    if args.demo:
+        return run_demo(app, args.date)
     db_path = args.db or default_db_path()
     if not database_exists(db_path):
         wizard = SetupWizard(db_path)
-        if wizard.exec() != QDialog.DialogCode.Accepted:
+        result = wizard.exec()
+        if result == SetupWizard.DEMO:
+            return run_demo(app)
+        if result != QDialog.DialogCode.Accepted:
             return 1
         ctx = wizard.context
     else:

@@ -95,6 +95,8 @@ class AdminPage(_Page):
 
 
 class SetupWizard(QWizard):
+    DEMO = 2  # exec() result: the person chose 试用演示 (nothing was created here)
+
     def __init__(self, db_path: Path, clock=None, parent=None, prompter: Prompter | None = None):
         super().__init__(parent)
         self.prompter = prompter  # None: real dialogs over the wizard (made when asked: no reference cycle)
@@ -112,6 +114,12 @@ class SetupWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.BackButton, self.tr("上一步"))
         self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("完成"))
         self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("取消"))
+        # 试用演示: try a throwaway demo office instead of setting up this one (ui/demo.py)
+        self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
+        self.setButtonText(QWizard.WizardButton.CustomButton1, self.tr("试用演示"))
+        demo = self.button(QWizard.WizardButton.CustomButton1)
+        demo.setObjectName("tryDemo")
+        demo.clicked.connect(lambda: self.done(self.DEMO))
         self.resize(640, 460)
 
     def setup_request(self) -> OfficeSetup:
