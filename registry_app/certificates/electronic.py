@@ -107,6 +107,9 @@ def _draw_booklet(c: Canvas, view: CertificateView, layout) -> None:
     c.setFillColor(black)
     if view.photo and layout.photo:
         render._draw_photo(c, view.photo, layout, cal)
+    elif layout.photo:        # no photo on the record: say so rather than leave a hole
+        box = layout.photo
+        render._dashed_box(c, box.x_mm, box.y_mm, box.w_mm, box.h_mm, "无照片", layout, cal)
     if view.qr_payload and layout.qr:
         render.draw_qr(c, view.qr_payload, layout.qr.x_mm, layout.qr.y_mm, layout.qr.size_mm, h, cal)
 
