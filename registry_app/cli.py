@@ -57,7 +57,7 @@ class Env:
         a command gets DatabaseLocked (exit 3) instead of writing under it. Closed when the command ends."""
         from registry_app.fsutil import sweep_temp_files
         from registry_app.storage.engine import open_database, sqlcipher_url
-        from registry_app.storage.migrate import upgrade
+        from registry_app.services.workspace import upgrade_schema
 
         if self._db is None:
             url = self.url or sqlcipher_url(self.db_path, self.passphrase())
@@ -66,7 +66,7 @@ class Env:
             if click_ctx is not None:
                 click_ctx.find_root().call_on_close(self.close)
             try:
-                upgrade(db)
+                upgrade_schema(db)  # backed up first, and audited
             except BaseException:
                 db.close()
                 raise

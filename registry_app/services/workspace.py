@@ -7,8 +7,8 @@ from registry_app.clock import Clock
 from registry_app.services.context import AppContext
 from registry_app.services.office_setup import OfficeSetup, initialise
 from registry_app.services.settings import OfficeSettings, load_settings
-from registry_app.storage.engine import open_database, sqlcipher_url
-from registry_app.storage.migrate import upgrade
+from registry_app.storage.engine import Database, open_database, sqlcipher_url
+from registry_app.storage.migrate import current_revision, upgrade
 
 
 def database_exists(path: Path) -> bool:
@@ -21,11 +21,30 @@ def open_workspace(path: Path, passphrase: str, *, clock: Clock | None = None, e
     DatabaseLocked or StorageError with a message for the clerk."""
     db = open_database(url or sqlcipher_url(path, passphrase), exclusive=exclusive and url is None)
     try:
-        upgrade(db)
+        upgrade_schema(db, clock)
     except Exception:
         db.close()
         raise
     return AppContext(db=db, clock=clock or Clock())
+
+
+def upgrade_schema(db: Database, clock: Clock | None = None) -> Path | None:
+    """Bring a database made by an earlier version to this version's schema: the file is copied to
+    backups/ first (storage/migrate.py), and the upgrade is audited with both revisions and the copy's
+    name, so the audit trail shows when a counter's program changed the schema and where the old file is.
+    A new, empty database is created at the current schema and audited by its initialisation instead."""
+    from registry_app.services import audit
+
+    before = current_revision(db)
+    backup = upgrade(db)
+    after = current_revision(db)
+    if before is not None and after != before:
+        ctx = AppContext(db=db, clock=clock or Clock())
+        with db.write() as s:
+            audit.record(ctx, s, "schema.upgraded", "database", after,
+                         {"from": before, "to": after, "backup": backup.name if backup else None},
+                         reason="程序升级：数据库结构迁移", username="system", role="system")
+    return backup
 
 
 def create_workspace(setup: OfficeSetup, path: Path, clock: Clock | None = None) -> AppContext:
