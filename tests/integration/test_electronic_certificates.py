@@ -27,6 +27,7 @@ from registry_app.certificates.licence import (
 )
 from registry_app.cli import main
 from registry_app.errors import Refused, RegistryError
+from registry_app.services.adoption import AdoptionService
 from registry_app.services.certificate_voiding import CertificateVoiding
 from registry_app.services.electronic_certificates import ElectronicCertificates
 from registry_app.services.marriage import MarriageCase, MarriageService
@@ -232,3 +233,28 @@ def test_the_page_renders_and_its_qr_is_the_credential(issued, tmp_path):
     subprocess.run(["pdftoppm", "-r", "200", "-png", str(out), str(tmp_path / "page")], check=True)
     texts = [r.text for r in zxingcpp.read_barcodes(Image.open(next(tmp_path.glob("page*.png"))))]
     assert texts == [read_licence_metadata(out.read_bytes())["Credential"]]
+
+
+def test_a_correction_after_issue_makes_the_e_certificate_invalid(issued, clerk_ctx, supervisor_ctx):
+    from registry_app.services.corrections import Corrections
+
+    _case, reg, out, _result = issued
+    cid = Corrections(clerk_ctx).propose(reg.record_id, [{"path": "parties.2.name", "new": "李那"}], "笔误")
+    Corrections(supervisor_ctx).approve(cid)
+    verdict = ElectronicCertificates(clerk_ctx).verify(pdf=out.read_bytes())
+    assert (verdict["valid"], verdict["reason_code"]) == (False, "ECERT_STALE")
+    assert verdict["signature_intact"]
+
+
+def test_adoption_certificate_lists_adopters_and_adoptee(admin_ctx, clerk_ctx, tmp_path):
+    from tests.integration.test_adoption_service import example
+
+    ElectronicCertificates(admin_ctx).configure(ISSUER, {"SY": "11100000000013338W013"})
+    case = example()
+    registered = AdoptionService(clerk_ctx).register(case)
+    out = tmp_path / "adoption.pdf"
+    result = ElectronicCertificates(clerk_ctx).issue(registered["record_id"], out)
+    meta = read_licence_metadata(out.read_bytes())
+    assert meta["LicenceName"] == "收养登记证" and result["identifier"].split(".")[5] == "11100000000013338W013"
+    assert len(meta["HolderName"]) == len(meta["HolderIdNumber"]) >= 2    # adopter(s) and the adoptee
+    assert ElectronicCertificates(clerk_ctx).verify(pdf=out.read_bytes())["valid"]
