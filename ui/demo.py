@@ -11,7 +11,7 @@ import datetime as dt
 from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QProgressDialog
 
-from registry_app.demo.sandbox import ACCOUNTS, DemoSandbox, create_demo, credentials_text
+from registry_app.demo.sandbox import ACCOUNTS, PASSWORD, DemoSandbox, create_demo, credentials_text
 from ui import smoke
 from ui.background import BackgroundOperation, start
 from ui.errors import install_excepthook, present_error
@@ -61,7 +61,8 @@ class DemoSession(ClientSession):
         super().sign_in(notice)
         dialog = self.dialog
         if isinstance(dialog, LoginDialog):
-            dialog.intro.setText(f"{dialog.intro.text()}\n【演示】{credentials_text()}")
+            accounts = "\n".join(f"　{a.label}" for a in ACCOUNTS)
+            dialog.intro.setText(f"{dialog.intro.text()}\n【演示账号】\n{accounts}\n　密码均为 {PASSWORD}")
             dialog.intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             if not dialog.username.text():
                 dialog.username.setText(ACCOUNTS[0].username)
