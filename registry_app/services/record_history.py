@@ -256,8 +256,23 @@ def _text(value) -> str:
     return str(value)
 
 
+_FORM_FIELD_ZH = {"variant": "登记类别", "union_began": "共同生活起始日期", "previous_record_id": "原婚姻记录",
+                  "remarks": "备注", "declarations.free_will": "声明·双方自愿",
+                  "declarations.no_prohibited_kinship": "声明·无禁止结婚的亲属关系", "declarations.no_spouse": "声明·无配偶"}
+
+
+def _form_field(path: str) -> str:
+    """A field of an accepted marriage's form as MarriageService.correct names it: 'party1.name' -> '男方·姓名'."""
+    who, _dot, field = path.partition(".")
+    if who in ("party1", "party2"):
+        return f"{'男方' if who == 'party1' else '女方'}·{FIELD_ZH.get(field, '其他' if field == 'extra' else field)}"
+    return _FORM_FIELD_ZH.get(path, path)
+
+
 def _what(entry: AuditEntry, parties: list[PartyEntry]) -> str:
     d = entry.detail or {}
+    if entry.action == "marriage.corrected":  # the fields, never their values
+        return "更正项目：" + "、".join(_form_field(f) for f in d.get("fields") or [])
     if entry.action.startswith("correction."):
         paths = d.get("paths") or []
         head = f"更正申请第{entry.entity_id}号"

@@ -96,3 +96,16 @@ def test_changed_fields_names_declarations_and_matters():
                                 declarations=dataclasses.replace(case.declarations, free_will=False))
     assert changed_fields(case, other) == ["declarations.free_will", "variant", "union_began"]
     assert changed_fields(case, case) == []
+
+
+def test_the_record_page_names_the_corrected_fields_in_chinese(clerk_ctx):
+    from registry_app.services.record_history import RecordHistory
+
+    service, record_id, case = accepted(clerk_ctx)
+    fixed = dataclasses.replace(case, party2=dataclasses.replace(case.party2, name="李雅"), variant="supplementary",
+                                union_began=D(2020, 5, 1))
+    service.correct(record_id, fixed, "姓名录错")
+    event = next(e for e in RecordHistory(clerk_ctx).record(record_id).events if e.action == "marriage.corrected")
+    assert event.action_zh.startswith("更正") and event.reason == "姓名录错"
+    assert event.what == "更正项目：女方·姓名、登记类别、共同生活起始日期"
+    assert "李雅" not in event.what
