@@ -99,16 +99,20 @@ class Queue:
         self.ctx.require(Permission.REGISTER)
         if service not in SERVICES:
             raise Refused([Issue("QUEUE_SERVICE_UNKNOWN", "请选择办理的业务", "service")])
-        today, now = self.ctx.clock.today(), self.ctx.clock.now()
         with self.ctx.db.write() as s:
-            last = s.execute(select(func.max(QueueTicket.number)).where(QueueTicket.day == today)).scalar()
-            t = QueueTicket(day=today, number=(last or 0) + 1, service=service, status=QueueState.WAITING.value,
-                            counter="", appointment_id=appointment_id, issued_at=now, handled_by="")
-            s.add(t)
-            s.flush()
-            audit.record(self.ctx, s, "queue.issue", "queue_ticket", t.id,
-                         {"number": t.number, "service": service, "appointment_id": appointment_id})
-            return self._view(t, now)
+            return self.issue_in(s, service, appointment_id)
+
+    def issue_in(self, s, service: str, appointment_id: int | None = None) -> TicketView:
+        """Issue inside the caller's transaction (a booked couple's arrival takes its ticket with it)."""
+        today, now = self.ctx.clock.today(), self.ctx.clock.now()
+        last = s.execute(select(func.max(QueueTicket.number)).where(QueueTicket.day == today)).scalar()
+        t = QueueTicket(day=today, number=(last or 0) + 1, service=service, status=QueueState.WAITING.value,
+                        counter="", appointment_id=appointment_id, issued_at=now, handled_by="")
+        s.add(t)
+        s.flush()
+        audit.record(self.ctx, s, "queue.issue", "queue_ticket", t.id,
+                     {"number": t.number, "service": service, "appointment_id": appointment_id})
+        return self._view(t, now)
 
     def call_next(self, counter: str, service: str | None = None) -> TicketView:
         """The longest-waiting ticket (lowest number) moves to 已叫号 at `counter`. QUEUE_EMPTY when none waits."""
