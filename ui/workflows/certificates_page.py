@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -67,8 +69,17 @@ class PrintTab(QWidget):
         self.bulk_operation: BackgroundOperation | None = None
         self.print_operation: BackgroundOperation | None = None
         row = QHBoxLayout(self)
-        left = QVBoxLayout()
-        row.addLayout(left, 0)
+        # The left column scrolls by itself on a short screen; the preview keeps the full height.
+        column = QWidget()
+        left = QVBoxLayout(column)
+        left.setContentsMargins(0, 0, 0, 0)
+        left_scroll = QScrollArea()
+        left_scroll.setWidgetResizable(True)
+        left_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left_scroll.setWidget(column)
+        left_scroll.setFixedWidth(430 + left_scroll.verticalScrollBar().sizeHint().width() + 4)
+        row.addWidget(left_scroll, 0)
 
         one = QGroupBox("打印证书")
         form = QFormLayout(one)
@@ -255,7 +266,7 @@ class PrintTab(QWidget):
 
     def _printed(self, pages: int, approved_by: str | None) -> None:
         self.print_operation = None
-        extra = f"（补打，负责人 {StaffNames(self.state.ctx).name(approved_by)} 批准）" if approved_by else ""
+        extra = f"（补打，负责人 {StaffNames(self.ctx).name(approved_by)} 批准）" if approved_by else ""
         say(self.message, f"已送打印机 {pages} 页{extra}", "good")
         self.refresh_day()
 
