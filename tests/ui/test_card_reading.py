@@ -64,6 +64,12 @@ def test_f9_reads_each_party_and_flags_a_typed_change(qtbot, page, cards, clerk_
     assert page.card.changed_fields(1) == [] and page.card.status.text() == ""
 
 
+def test_without_the_vendor_decoder_the_photo_is_said_missing(qtbot, page, cards):  # noqa: F811
+    (cards / "1.card").write_bytes(build_text_block(MAN) + bytes(1024))
+    press_f9(qtbot, page, page.party1.name.edit)
+    assert "解码库" in page.card.status.text() and not page.card.photo.isVisible()
+
+
 def test_an_expired_card_is_said(qtbot, page, cards):  # noqa: F811
     (cards / "1.card").write_bytes(build_text_block({**MAN, "valid_to": "20200101"}))
     press_f9(qtbot, page, page.party1.name.edit)

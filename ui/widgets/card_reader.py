@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from registry_app.devices.card import CardData
@@ -64,7 +64,12 @@ class CardReading(QWidget):
         self.status.setWordWrap(True)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
+        self.photo = QLabel()
+        self.photo.setObjectName("cardPhoto")
+        self.photo.setFixedSize(51, 63)   # half the card photo's 102×126
+        self.photo.hide()
         row.addWidget(self.button)
+        row.addWidget(self.photo)
         row.addWidget(self.status, 1)
         shortcut = QShortcut(QKeySequence(Qt.Key.Key_F9), parent or self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -131,13 +136,27 @@ class CardReading(QWidget):
         form.set_person(person)
         form.touched.update(CARD_FIELDS)
         self.from_card[index] = values
+        photo_note = self._show_photo(card.photo_wlt)
         if card.expired(self.state.ctx.clock.today()):
             self.status.setStyleSheet("color:#b00020;")
             self.status.setText(f"{form.title()}的身份证已过期（有效期至{card.valid_to:%Y年%m月%d日}），"
                                 "不能作为有效身份证件")
         else:
-            self.status.setText(f"已从身份证读入{form.title()}：{card.name}")
+            self.status.setText(f"已从身份证读入{form.title()}：{card.name}{photo_note}")
         self.refresh_flags()
+
+    def _show_photo(self, wlt: bytes) -> str:
+        """The card photo through the vendor's decoder where installed; otherwise say why there is none."""
+        from registry_app.devices.photo import decode_wlt
+
+        bmp = decode_wlt(wlt) if wlt else None
+        pixmap = QPixmap()
+        if bmp and pixmap.loadFromData(bmp):
+            self.photo.setPixmap(pixmap.scaled(self.photo.size(), Qt.AspectRatioMode.KeepAspectRatio))
+            self.photo.show()
+            return ""
+        self.photo.hide()
+        return "（证件照片需读卡器厂商的解码库，本机未安装，未显示）" if wlt else ""
 
     # --- a typed change to a card-read field ---------------------------------------------------
     def changed_fields(self, index: int) -> list[str]:
@@ -167,6 +186,8 @@ class CardReading(QWidget):
     def forget(self) -> None:
         """A new case: nothing is from the card any more."""
         self.from_card.clear()
+        self.photo.clear()
+        self.photo.hide()
         self.status.setText("")
         self.status.setStyleSheet("")
         self.refresh_flags()
