@@ -19,9 +19,9 @@ class CorrectionFlow:
             return
         self._before_correction = (self.step, self.collect_case())
         self._set_step(CORRECT)
-        self.form_scroll.verticalScrollBar().setValue(0)  # the banner and the parties first
         self.panel.show_state("info", f"正在修改受理号 {self.record_id} 的信息。改正后点击“保存更正”，"
                                       "保存后须重新审查（声明书按更正后的信息重新签署）。")
+        self.form_scroll.verticalScrollBar().setValue(0)
         self.party1.name.setFocus()
 
     def save_correction(self) -> None:

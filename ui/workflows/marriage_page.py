@@ -178,7 +178,6 @@ class MarriagePage(CorrectionFlow, PageBase):
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 8, 0)
-        column.addWidget(self.banner)
         column.addWidget(self.card)
         column.addLayout(parties)
         column.addWidget(self.matters)
@@ -197,7 +196,13 @@ class MarriagePage(CorrectionFlow, PageBase):
             box.toggled.connect(self._edited)
         self.witness.edit.textChanged.connect(self._edited)
         self.photo.changed.connect(self._edited)
-        return self.form_scroll
+        # the banner stays in sight above the scrolling form: the acceptance number, or the correction under way
+        holder = QWidget()
+        stack = QVBoxLayout(holder)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.addWidget(self.banner)
+        stack.addWidget(self.form_scroll, 1)
+        return holder
 
     def _build_summary(self) -> QWidget:
         self.summary = QLabel()
