@@ -31,6 +31,7 @@ _PREFIXES = {"ecert": NS_ECERT, "pdfaExtension": "http://www.aiim.org/pdfa/ns/ex
 MARGIN_MM = 10.0
 FOOTER_MM = 30.0
 GREY = Color(0.45, 0.45, 0.45)
+CREATOR = "registry-app e-certificate"      # marks the page as an e-certificate from its first revision
 
 # XMP property -> (value type, description), in the order GB/T 36903 lists the items
 _PROPERTIES = {
@@ -67,7 +68,7 @@ def render_page(view: CertificateView, licence: LicenceData) -> bytes:
     c.setTitle(licence.licence_name)
     c.setAuthor(licence.authority)
     c.setSubject(f"电子证照 {licence.identifier}")
-    c.setCreator("registry-app")
+    c.setCreator(CREATOR)
     c.setKeywords("")
     c.saveState()
     c.translate(MARGIN_MM * mm, FOOTER_MM * mm)
@@ -163,7 +164,7 @@ def prepare_writer(pdf: bytes, licence: LicenceData, issued_at: dt.datetime):
     meta.title = licence.licence_name
     meta.author = licence.authority
     meta.subject = f"电子证照 {licence.identifier}"
-    meta.creator = "registry-app"
+    meta.creator = CREATOR
     meta.created = issued_at
     meta.xmp_extra = [_pdfa_id(model), _extension_schema(model), _licence_xmp(model, licence)]
     return writer
@@ -216,6 +217,18 @@ def _licence_xmp(model, licence: LicenceData):
         (n(model, NS_ECERT, "HolderIdNumber"), seq(h[2] for h in licence.holders)),
         (n(model, NS_ECERT, "Credential"), _text(model, licence.credential)),
     )
+
+
+def claims_to_be_electronic(pdf: bytes) -> bool:
+    """The document says it is an e-certificate (Info /Creator), signed or not."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        info = PdfFileReader(io.BytesIO(pdf), strict=False).trailer_view.get("/Info")
+        return info is not None and str(info.get_object().get("/Creator", "")) == CREATOR
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return False
 
 
 def read_licence_metadata(pdf: bytes) -> dict:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from registry_app.certificates import pades
 from registry_app.certificates.electronic import (
     LicenceData,
+    claims_to_be_electronic,
     prepare_writer,
     read_licence_metadata,
     render_page,
@@ -202,10 +203,9 @@ def _revoked(s, number: str) -> str | None:
 
 
 def _is_electronic(pdf: bytes) -> bool:
-    try:
-        return pades.SIGNATURE_FIELD.encode() in pdf and b"/ByteRange" in pdf
-    except TypeError:
-        return False
+    """Signed by us, or saying it is an e-certificate: a file whose signature was stripped is checked, and
+    refused, as an e-certificate, not read as a printed page."""
+    return (pades.SIGNATURE_FIELD.encode() in pdf and b"/ByteRange" in pdf) or claims_to_be_electronic(pdf)
 
 
 def _kind(cert: Certificate) -> str:

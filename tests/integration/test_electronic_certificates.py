@@ -258,3 +258,12 @@ def test_adoption_certificate_lists_adopters_and_adoptee(admin_ctx, clerk_ctx, t
     assert meta["LicenceName"] == "收养登记证" and result["identifier"].split(".")[5] == "11100000000013338W013"
     assert len(meta["HolderName"]) == len(meta["HolderIdNumber"]) >= 2    # adopter(s) and the adoptee
     assert ElectronicCertificates(clerk_ctx).verify(pdf=out.read_bytes())["valid"]
+
+
+def test_an_e_certificate_with_its_signature_stripped_is_refused_not_read_as_paper(issued, clerk_ctx):
+    _case, _reg, out, _result = issued
+    pdf = out.read_bytes()
+    first_revision = pdf[:PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[0].byte_range[1]]
+    unsigned = first_revision[:first_revision.rindex(b"%%EOF") + 5]   # the page before the signing update
+    verdict = ElectronicCertificates(clerk_ctx).verify(pdf=unsigned)
+    assert (verdict["valid"], verdict.get("electronic")) == (False, True)
