@@ -296,6 +296,7 @@ def test_going_back_from_review_corrects_the_same_case(qtbot, page, clerk_ctx):
     click(qtbot, page.primary)  # 审查通过
     assert page.step == REVIEWED
     record_id = page.record_id
+    assert page.witness.text() == "clerk" and page.witness_name.text() == "李登记"  # the login, and who it is
 
     click(qtbot, page.correct_button)
     assert page.step == CORRECT and page.party1.isEnabled() and page.discard_button.isVisible()

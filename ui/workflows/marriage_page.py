@@ -84,6 +84,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         self.record_id: int | None = None
         self.result: RegistrationResult | None = None
         self._view = None
+        self._staff = StaffNames(app_state.ctx)  # staff by name (李明) beside a login name
         self.reveal = False
         self._last_warning = ""
         self.setStyleSheet(PAGE_STYLE)
@@ -172,7 +173,14 @@ class MarriagePage(CorrectionFlow, PageBase):
         self.witness = CheckedLineEdit(placeholder="监誓登记员的用户名")
         self.photo = PhotoPicker("选择合影照片…", "选择双方2寸合影照片")
         materials = QFormLayout(self.materials)
-        materials.addRow("监誓人", self.witness)
+        self.witness_name = QLabel()  # the witness's name, for the login name typed
+        self.witness_name.setObjectName("hint")
+        witness_row = QHBoxLayout()
+        witness_row.addWidget(self.witness, 1)
+        witness_row.addWidget(self.witness_name)
+        materials.addRow("监誓人", witness_row)
+        self.witness.edit.textChanged.connect(
+            lambda text: self.witness_name.setText(self._staff.name(text.strip()) if text.strip() in self._staff.names else ""))
         materials.addRow("双方合影", self.photo)
 
         body = QWidget()
@@ -485,6 +493,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         for box in self.declarations.values():
             box.setChecked(False)
         user = self.state.ctx.user
+        self._staff = StaffNames(self.state.ctx)
         self.witness.setText(user.username if user else "")
         self.photo.clear()
         self.blank_serial.setText("")
