@@ -5,6 +5,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 
+class _PageBody(QWidget):
+    """The scrolled body of a page. A scroll area sizes a body whose layout has height-for-width (any
+    word-wrapped label) to its *preferred* height, so a page would scroll although everything fits; the
+    body's minimum size decides instead."""
+
+    def heightForWidth(self, _width: int) -> int:  # noqa: N802 — Qt naming
+        return -1
+
+
 class PageBase(QWidget):
     """A page of the main window. `title` is shown above it; `on_shown` refreshes it.
 
@@ -24,7 +33,7 @@ class PageBase(QWidget):
         self.page_scroll.setObjectName("pageScroll")
         self.page_scroll.setWidgetResizable(True)
         self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.body = QWidget()
+        self.body = _PageBody()
         self.body.setObjectName("pageBody")
         self.layout_ = QVBoxLayout(self.body)
         self.page_scroll.setWidget(self.body)
