@@ -286,7 +286,10 @@ def extract_payload_from_pdf(pdf_bytes: bytes, dpi: int = 200) -> str | None:
         raise RegistryError("未安装二维码识别组件 zxing-cpp，无法从PDF读取二维码", code="QR_READER_MISSING") from None
     import pypdfium2
 
-    pdf = pypdfium2.PdfDocument(pdf_bytes)
+    try:
+        pdf = pypdfium2.PdfDocument(pdf_bytes)
+    except pypdfium2.PdfiumError:
+        raise RegistryError("文件不是可读的PDF", code="PDF_UNREADABLE") from None
     try:
         if len(pdf) == 0:
             return None

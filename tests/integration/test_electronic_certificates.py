@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -267,3 +267,21 @@ def test_an_e_certificate_with_its_signature_stripped_is_refused_not_read_as_pap
     unsigned = first_revision[:first_revision.rindex(b"%%EOF") + 5]   # the page before the signing update
     verdict = ElectronicCertificates(clerk_ctx).verify(pdf=unsigned)
     assert (verdict["valid"], verdict.get("electronic")) == (False, True)
+
+
+# verifying reads only: the issued file and database are the same for every example
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.floats(min_value=0.0, max_value=0.999), flips=st.lists(st.tuples(st.floats(0, 0.999), st.integers(0, 255)),
+                                                                      max_size=12))
+def test_a_damaged_file_is_never_valid_and_fails_only_with_a_code(issued, clerk_ctx, cut, flips):
+    pdf, svc = issued[2].read_bytes(), ElectronicCertificates(clerk_ctx)
+    data = bytearray(pdf[: max(1, int(len(pdf) * cut))] if not flips else pdf)
+    for where, value in flips:
+        data[int(len(data) * where)] = value
+    if bytes(data) == pdf:
+        return
+    try:
+        assert not svc.verify(pdf=bytes(data))["valid"]
+    except RegistryError as err:
+        assert err.code
+
