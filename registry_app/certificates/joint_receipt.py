@@ -32,13 +32,13 @@ def joint_receipt(requests: Sequence, *, names: Sequence[str], office_name: str,
         reference=f"证书编号：{certificate_no}" if certificate_no else "",
         addressee=f"{couple}：",
         paragraphs=[
-            "根据你们的申请和书面同意，本登记机关将下列事项所需的信息（仅限各部门办理所需）随当日数据推送至相关部门，"
-            "你们无需再向这些部门提交婚姻登记证明。",
+            ("根据你们的申请和书面同意，本登记机关将下列事项所需的信息（仅限各部门办理所需）随当日数据推送至相关部门，"
+             "你们无需再向这些部门提交婚姻登记证明。"),
         ] + ([f"双方当事人于{when}书面同意推送。"] if when else []),
         fields=fields,
         closing=[
-            "当日数据推送前，任何一方均可撤回同意，撤回后不再推送；推送后如需撤销，请向接收部门申请。"
-            "办理结果以接收部门的通知为准；如被退回，本登记机关将与你们联系。",
+            ("当日数据推送前，任何一方均可撤回同意，撤回后不再推送；推送后如需撤销，请向接收部门申请。"
+             "办理结果以接收部门的通知为准；如被退回，本登记机关将与你们联系。"),
         ],
         signature_lines=["当事人（签收）"],
         issue_date=issue_date,

@@ -18,9 +18,19 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry_app.domain.joint_service import RequestType, build_payload, read_details, request_types
+from registry_app.domain.joint_service import (
+    RequestType,
+    build_payload,
+    read_details,
+    request_types,
+)
 from registry_app.domain.roles import Permission
-from registry_app.domain.states import DivorceState, JointRequestState, MarriageState, SyncState
+from registry_app.domain.states import (
+    DivorceState,
+    JointRequestState,
+    MarriageState,
+    SyncState,
+)
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
 from registry_app.services import audit
 from registry_app.services.context import AppContext
