@@ -55,6 +55,9 @@ def S(name):  # noqa: N802 — a service class by its short name
         "Statistics": ("registry_app.services.statistics", "Statistics"),
         "BlankStock": ("registry_app.services.stock", "BlankStock"),
         "SyncService": ("registry_app.sync.service", "SyncService"),
+        "Appointments": ("registry_app.services.appointments", "Appointments"),
+        "PeakDays": ("registry_app.services.peak_days", "PeakDays"),
+        "Queue": ("registry_app.services.queue", "Queue"),
     }[name]
 
 
@@ -163,6 +166,19 @@ TABLE: list[tuple[str, set[str], object]] = [
     ("SyncService.work_cases", {SV, A}, op("SyncService", "work_cases")),
     ("SyncService.resolve_case", {SV}, op("SyncService", "resolve_case", 999999, "")),
     ("SyncService.office_public_key_id", {C, SV, A}, op("SyncService", "office_public_key_id")),
+    ("Appointments.open_slot", {SV}, op("Appointments", "open_slot", D(1999, 1, 4), "1", "09:00", "10:00", 1)),
+    ("Appointments.slots", CASEWORK, op("Appointments", "slots", D(1999, 1, 4))),
+    ("Appointments.book", CASEWORK, op("Appointments", "book", 999999, "marriage", "张三")),
+    ("Appointments.bookings", CASEWORK, op("Appointments", "bookings", D(1999, 1, 4))),
+    ("Appointments.details", CASEWORK, op("Appointments", "details", 999999)),
+    ("Appointments.change", CASEWORK, op("Appointments", "cancel", 999999)),
+    ("Appointments.closing_windows", CASEWORK, op("Appointments", "closing_windows")),
+    ("PeakDays.for_year", CASEWORK, op("PeakDays", "for_year", 1899)),
+    ("PeakDays.add", {SV}, op("PeakDays", "add", D(1999, 1, 4), "")),
+    ("Queue.issue", CASEWORK, op("Queue", "issue", "no-such-service")),
+    ("Queue.call_next", CASEWORK, op("Queue", "call_next", "")),
+    ("Queue.step", CASEWORK, op("Queue", "finish", 999999)),
+    ("Queue.tickets", CASEWORK, op("Queue", "tickets", D(1999, 1, 4))),
 ]
 # Permission checks that are not operations of their own: log_print runs inside render / render_day,
 # _require_any is the sync services' helper. A private `_accept` is the half of `accept` that checks.
