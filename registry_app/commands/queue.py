@@ -38,7 +38,7 @@ def queue_call(env: Env, counter: str, service: str | None, user: str) -> None:
         emit(Queue(env.context(user=user)).call_next(counter, service).to_dict())
 
 
-def _step(name: str, method: str, doc: str):
+def _step(name: str, method, doc: str):
     @queue.command(name, help=doc)
     @click.argument("ticket_id", type=int)
     @click.option("--user", required=True)
@@ -47,13 +47,13 @@ def _step(name: str, method: str, doc: str):
         from registry_app.services.queue import Queue
 
         with handled():
-            emit(getattr(Queue(env.context(user=user)), method)(ticket_id).to_dict())
+            emit(method(Queue(env.context(user=user)), ticket_id).to_dict())
     return command
 
 
-_step("start", "start", "The called party is at the counter (办理中).")
-_step("finish", "finish", "Served (已办结).")
-_step("no-show", "no_show", "Called and not come (过号未到).")
+_step("start", lambda q, t: q.start(t), "The called party is at the counter (办理中).")
+_step("finish", lambda q, t: q.finish(t), "Served (已办结).")
+_step("no-show", lambda q, t: q.no_show(t), "Called and not come (过号未到).")
 
 
 @queue.command("list")

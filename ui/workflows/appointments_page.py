@@ -159,7 +159,7 @@ class AppointmentsPage(PageBase):
         w = QWidget()
         col = QVBoxLayout(w)
         col.addWidget(QLabel(f"领证期限{CLOSING_DAYS}天内届满的离婚申请：请联系双方，在期限内预约领证。"))
-        self.closing_model = RowsModel(["受理号", "双方", "可领证自", "领证截止", "剩余天数", "已预约"])
+        self.closing_model = RowsModel(["受理号", "双方", "可领证自", "领证截止", "剩余天数", "预约日期"])
         self.closing_view = make_table(self.closing_model, stretch=1)
         col.addWidget(self.closing_view, 1)
         return w

@@ -92,9 +92,9 @@ class QueuePage(PageBase):
 
         self.issue_button.clicked.connect(self.issue)
         self.call_button.clicked.connect(self.call_next)
-        self.start_button.clicked.connect(lambda: self._step("start"))
-        self.finish_button.clicked.connect(lambda: self._step("finish"))
-        self.no_show_button.clicked.connect(lambda: self._step("no_show"))
+        self.start_button.clicked.connect(lambda: self._step(self.queue.start))
+        self.finish_button.clicked.connect(lambda: self._step(self.queue.finish))
+        self.no_show_button.clicked.connect(lambda: self._step(self.queue.no_show))
         shortcut = QShortcut(QKeySequence(Qt.Key.Key_F5), self)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.call_next)
@@ -122,11 +122,11 @@ class QueuePage(PageBase):
         self._show_current()
         self.refresh()
 
-    def _step(self, method: str) -> None:
+    def _step(self, method) -> None:
         if self.current is None:
             return
         try:
-            self.current = getattr(self.queue, method)(self.current.id)
+            self.current = method(self.current.id)
         except Exception as exc:  # noqa: BLE001
             present_error(self.state.prompter, exc, "叫号")
             return
