@@ -82,4 +82,15 @@ def card_setup(kind: str, port: str, folder: Path | None) -> None:
         emit({"saved": str(save_setting(setting)), "kind": kind, "port": port, "folder": setting.folder})
 
 
+@card.command("samples")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--count", type=int, default=4, help="张数（男女交替，至多100）")
+def card_samples(folder: Path, count: int) -> None:
+    """Write made-up training cards for the simulated reader into FOLDER (01.card, 02.card, …)."""
+    from registry_app.devices.samples import write_samples
+
+    with handled():
+        emit({"folder": str(folder), "cards": [p.name for p in write_samples(folder, count)]})
+
+
 COMMANDS = [card]

@@ -48,3 +48,15 @@ def test_a_read_is_audited_without_the_cards_contents(clerk_ctx, tmp_path):
     assert entry.username == "clerk" and entry.detail == {"document": "resident_id", "expired": True,
                                                           "purpose": "marriage"}
     assert "王五" not in json.dumps(entry.detail, ensure_ascii=False) + entry.entity_id
+
+
+def test_training_samples_read_as_valid_cards(tmp_path):
+    from registry_app.domain.ids import validate_document
+
+    result = CliRunner().invoke(main, ["card", "samples", str(tmp_path / "cards"), "--count", "6"])
+    assert result.exit_code == 0 and len(json.loads(result.output)["cards"]) == 6
+    reader = SimulatedReader(tmp_path / "cards")
+    cards = [reader.read_card() for _ in range(6)]
+    assert [c.sex.value for c in cards] == ["M", "F"] * 3
+    assert all(validate_document("resident_id", c.id_number) is None for c in cards)
+    assert all(c.id_number[6:14] == f"{c.birth_date:%Y%m%d}" for c in cards)
