@@ -102,7 +102,7 @@ def test_a_reprint_needs_a_supervisor_password(qtbot, clerk_ctx):
     answers.append(("supervisor", PASSWORDS["supervisor"]))
     click(qtbot, tab.print_button)
     qtbot.waitUntil(lambda: tab.print_operation is None and len(target.printed) == 2)
-    assert "负责人 supervisor 批准" in tab.message.text()
+    assert "负责人 张主任 批准" in tab.message.text()   # the person, not the login
     with clerk_ctx.db.read() as s:
         jobs = [(j.copy_no, j.printed_by, j.approved_by) for j in s.execute(select(PrintJob)).scalars()]
     assert jobs == [(1, "clerk", None), (2, "clerk", "supervisor")]
