@@ -55,3 +55,26 @@ def test_tick_consent_submit_withdraw_and_print(qtbot, clerk_ctx, tmp_path):
     assert box.ticks["birth_registration"].isEnabled()  # may be asked for again
     qtbot.mouseClick(box.receipt_button, Qt.MouseButton.LeftButton)
     assert opened == [(b"%PDF", "婚育户一件事联办告知单")]
+
+
+def test_the_marriage_page_offers_it_once_registered(qtbot, clerk_ctx):
+    from tests.ui.test_marriage_page import fill_valid_case
+    from ui.main_window import AppState, MainWindow
+    from ui.workflows.marriage_page import DONE
+
+    win = MainWindow(AppState(ctx=clerk_ctx, prompter=RecordingPrompter()))
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    win.show_page("marriage")
+    page = win.page("marriage")
+    fill_valid_case(qtbot, page)
+    qtbot.waitUntil(lambda: "符合结婚登记条件" in page.panel.text(), timeout=3000)
+    for _ in range(3):  # 受理, 审查通过, 登记
+        qtbot.mouseClick(page.primary, Qt.MouseButton.LeftButton)
+    assert page.step == DONE
+    box = page.joint_box
+    assert box.isVisible() and box.record_id == page.result.record_id
+    assert "张伟" in box.consent[0].text() and box.submit.isEnabled()
+    if os.environ.get("SCREENSHOT_DIR"):
+        win.grab().save(os.path.join(os.environ["SCREENSHOT_DIR"], "marriage_done_joint.png"))

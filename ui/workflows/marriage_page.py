@@ -37,6 +37,7 @@ from ui.pages import PageBase
 from ui.widgets import DateField, IssuePanel, IssueSlot, KeyboardFlow, PartyForm, PhotoPicker
 from ui.widgets.card_reader import CardReading
 from ui.widgets.party_form import LABELS as PARTY_LABELS
+from ui.workflows.joint_service_box import JointServiceBox
 from ui.workflows.marriage_correction import ACCEPTED, CORRECT, DONE, FORM, REVIEWED, CorrectionFlow
 from ui.workflows.marriage_summary import summary_html
 
@@ -302,7 +303,13 @@ class MarriagePage(CorrectionFlow, PageBase):
         column.addSpacing(16)
         column.addLayout(buttons)
         column.addStretch(1)
-        return page
+        # 婚育户一件事 beside the result: what the couple asks the office to pass on (joint_service_box.py)
+        self.joint_box = JointServiceBox(self.state.ctx, self.state.prompter, self.open_pdf)
+        row = QWidget()
+        beside = QHBoxLayout(row)
+        beside.addWidget(page, 1)
+        beside.addWidget(self.joint_box, 1)
+        return row
 
     def _chain_tabs(self) -> None:
         chain = self.party1.inputs() + self.party2.inputs() + [self.variant, self.union_began.edit]
@@ -444,6 +451,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         self.result_details.setText(
             f"男方：{p1.name}　　女方：{p2.name}\n登记日期：{self.state.ctx.clock.today():%Y年%m月%d日}"
             f"\n空白证书印制号：{result.blank_serial or '未填写'}\n受理号：{result.record_id}")
+        self.joint_box.set_record(result.record_id, (p1.name, p2.name))
         self._set_step(DONE)
         self.print_button.setFocus()
 
