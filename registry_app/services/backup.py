@@ -259,7 +259,8 @@ class Backups:
         the hash when it is restored)."""
         settings = self.settings()
         folder = self.folder(settings)
-        if folder is None:  # PostgreSQL: backed up on the server with pg_dump, not by the client
+        # PostgreSQL: backed up on the server with pg_dump, not by the client; a demo keeps nothing
+        if folder is None or is_demo_sandbox(self.ctx.db):
             return BackupStatus("", False, False, settings.backup_keep, None, None, "")
         configured = bool(settings.backup_dir)
         reachable = _writable_dir(folder) if configured else (not folder.exists() or _writable_dir(folder))

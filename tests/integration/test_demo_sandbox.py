@@ -68,6 +68,7 @@ def test_nothing_leaves_a_demo(demo, tmp_path):
     with pytest.raises(Refused):
         backups.backup_now()
     assert backups.run_daily() is None  # the client's daily backup quietly does nothing
+    assert backups.status().warning == ""  # and the status bar does not ask for one
     assert list(out.iterdir()) == [] and not (tmp_path / "copy.db").exists()
 
 
