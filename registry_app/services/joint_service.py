@@ -224,17 +224,13 @@ def materialise(ctx: AppContext, s: Session, day: dt.date) -> list[str]:
         return []
     rows = s.execute(select(JointRequest).where(JointRequest.status == J.REQUESTED)
                      .order_by(JointRequest.id)).scalars().all()
-    office_code = load_settings(s).office_code
     made = []
     for row in rows:
         if row.requested_at.date() > day:
             continue
         rtype = request_types()[row.request_type]
         rec = s.get(Record, row.record_id)
-        facts = {"record_kind": rec.kind, "certificate_no": rec.certificate_no or "",
-                 "registration_date": rec.registration_date.isoformat() if rec.registration_date else "",
-                 "office_code": office_code}
-        data = build_payload(rtype, row.uid, facts, _party_facts(rec), dict(row.details or {}))
+        data = build_payload(rtype, row.uid, _record_facts(s, rec), _party_facts(rec), dict(row.details or {}))
         ev = append_event(ctx, s, rtype.event_type, rec.id, data)
         ev.business_date = day
         row.event_id = ev.event_id
@@ -242,6 +238,25 @@ def materialise(ctx: AppContext, s: Session, day: dt.date) -> list[str]:
              detail={"record_id": rec.id, "request_type": rtype.key, "event_seq": ev.seq})
         made.append(ev.event_id)
     return made
+
+
+def current_data(s: Session, ev: RecordEvent) -> dict | None:
+    """A rejected joint event's data rebuilt from its record as corrected since (the export's resend), or
+    None when the event is not a joint one."""
+    request_uid = (ev.data or {}).get("request_id")
+    row = s.execute(select(JointRequest).where(JointRequest.uid == request_uid)).scalar_one_or_none() \
+        if request_uid and str(ev.event_type).startswith("joint.") else None
+    if row is None:
+        return None
+    rec = s.get(Record, row.record_id)
+    return build_payload(request_types()[row.request_type], row.uid, _record_facts(s, rec), _party_facts(rec),
+                         dict(row.details or {}))
+
+
+def _record_facts(s: Session, rec: Record) -> dict:
+    return {"record_kind": rec.kind, "certificate_no": rec.certificate_no or "",
+            "registration_date": rec.registration_date.isoformat() if rec.registration_date else "",
+            "office_code": load_settings(s).office_code}
 
 
 def on_ack(ctx: AppContext, s: Session, ev: RecordEvent, status: str, code: str | None) -> None:

@@ -297,7 +297,10 @@ class ExportMixin(ReconcileMixin):
                 continue
             rec = s.get(Record, ev.record_id)
             data = dict(ev.data or {})
-            if rec is not None:
+            joint = joint_service.current_data(s, ev)  # a joint event: only its department's fields, fresh
+            if joint is not None:
+                data = joint
+            elif rec is not None:
                 if "parties" in data and isinstance(data["parties"], list):
                     parties = []
                     for old, row in zip(data["parties"], rec.parties):

@@ -295,3 +295,33 @@ def test_the_joint_command_group(db, db_path, marriage, tmp_path):
     gone = registry("joint", "withdraw", made["id"], "--party", 2, "--reason", "改日再办", "--user", "clerk")
     assert gone["status"] == "withdrawn"
     assert [v["status"] for v in registry("joint", "list", marriage, "--user", "clerk")] == ["withdrawn"]
+
+
+def test_a_rejected_request_is_resent_with_the_corrected_record_and_then_accepted(
+        clerk_ctx, supervisor_ctx, db, marriage, province, tmp_path):
+    from registry_app.services.corrections import Corrections
+    from registry_app.sync.province import accept_batch
+
+    JointService(clerk_ctx).request(marriage, "hukou_marital", [1, 2])
+    out, state = tmp_path / "out", ProvinceState()
+    first = SyncService(clerk_ctx).export(DAY, out)
+    keys = ReceiverKeys([province], KeyRing.of(load_public_key_file(p) for p in sorted(out.glob("office-*.pub"))))
+    report = validate_batch(Path(first.path).read_bytes(), keys, state)
+    accept_batch(report, state)
+    rejected = next(ev["event_id"] for ev in report.events if ev["event_type"] == "joint.hukou_marital")
+    (tmp_path / "ack1.json").write_bytes(build_ack(report.opened, province_key=province, rejects={rejected: "R401"},
+                                                   created_at="2026-06-15T20:00:00+08:00"))
+    SyncService(supervisor_ctx).import_ack(tmp_path / "ack1.json")
+    cid = Corrections(clerk_ctx).propose(marriage, [{"path": "parties.2.name", "new": "李娜娜"}], "按身份证原件更正姓名")
+    Corrections(supervisor_ctx).approve(cid, "已核对身份证原件")
+    second = SyncService(clerk_ctx).export(DAY, out)
+    assert first.resent == [] and second.resent == [rejected]
+    report2 = validate_batch(Path(second.path).read_bytes(), keys, state)
+    assert report2.acceptable, report2.problem_dicts()
+    resent = next(ev for ev in report2.events if ev["event_type"] == "joint.hukou_marital")
+    assert resent["data"]["resend_of"] == rejected
+    assert [p["name"] for p in resent["data"]["persons"]] == ["张伟", "李娜娜"]  # the record as corrected
+    (tmp_path / "ack2.json").write_bytes(build_ack(report2.opened, province_key=province,
+                                                   created_at="2026-06-15T21:00:00+08:00"))
+    done = SyncService(supervisor_ctx).import_ack(tmp_path / "ack2.json")
+    assert done.cases_resolved and [v.status for v in JointService(clerk_ctx).list(marriage)] == ["accepted"]
