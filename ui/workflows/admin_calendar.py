@@ -176,7 +176,7 @@ class CalendarTab(QWidget):
 
     def _select_line(self, exc: RegistryError) -> None:
         """Puts the cursor on the first line a refusal names ("第7行：…"), selected, to fix it there."""
-        m = re.search(r"第(\d+)行", exc.message)
+        m = re.search(r"第(\d+)行", error_text(exc))
         block = self.notice_box.document().findBlockByNumber(int(m.group(1)) - 1) if m else None
         if block is None or not block.isValid():
             return

@@ -31,6 +31,7 @@ from registry_app.certificates.calibration import SHEET_MARKS
 from registry_app.domain.states import CertificateType
 from registry_app.errors import RegistryError
 from registry_app.services.certificate_print import CertificatePrinting
+from registry_app.services.electronic_certificates import ElectronicCertificates
 from registry_app.services.printing_setup import PrintingSetup
 from registry_app.services.stock import BOOKLET_TYPES, BlankStock
 from ui.background import BackgroundOperation, start
@@ -43,6 +44,12 @@ VERDICTS = {
     "VOIDED": ("证书已作废", "bad", "签名有效，但本处记录显示该证书已作废或失效。"),
     "MALFORMED": ("无法识别", "bad", "这不是本系统的证书二维码，或内容不完整。"),
     "NO_QR": ("未找到二维码", "bad", "所选PDF中没有证书二维码。"),
+    "ECERT_SIGNATURE_INVALID": ("电子签名不符", "bad", "电子证照的签名校验失败：文件在签发后被改动。"),
+    "ECERT_UNKNOWN_SIGNER": ("未知签名机关", "bad", "电子证照不是用本处已知的密钥签名的。"),
+    "ECERT_CHANGED_AFTER_SIGNING": ("签名后被追加内容", "bad", "电子证照在签名之后被追加了内容，不能作为有效证照。"),
+    "ECERT_NOT_ISSUED": ("本处未签发", "bad", "本处没有签发过该电子证照。"),
+    "ECERT_STALE": ("电子证照已过时", "bad", "登记内容在电子证照签发后已更正，请重新签发。"),
+    "ECERT_MISMATCH": ("内容不一致", "bad", "电子证照的凭证与证照编号不一致。"),
 }
 SPOIL_REASONS = ["卡纸", "打印错位", "内容打错", "污损", "其他"]
 
@@ -360,9 +367,9 @@ class VerifyTab(QWidget):
         self.page = page
         self.ctx = page.state.ctx
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("扫描证书二维码后粘贴内容（以 RGC1: 开头），或选择证书PDF文件："))
+        layout.addWidget(QLabel("扫描证书二维码后粘贴内容（以 RGC2: 或 RGC1: 开头），或选择证书或电子证照PDF文件："))
         self.payload = QPlainTextEdit()
-        self.payload.setPlaceholderText("RGC1:…")
+        self.payload.setPlaceholderText("RGC2:…")
         self.payload.setMaximumHeight(90)
         layout.addWidget(self.payload)
         row = QHBoxLayout()
@@ -384,11 +391,12 @@ class VerifyTab(QWidget):
         layout.addStretch(1)
 
     def verify_payload(self) -> None:
-        text = "".join(self.payload.toPlainText().split())
+        # Base45 (RGC2) has a space in its alphabet: drop only line breaks a scanner may add
+        text = "".join(self.payload.toPlainText().strip().splitlines())
         if not text:
             self._show_text("请先粘贴二维码内容", "bad")
             return
-        self._show(CertificatePrinting(self.ctx).verify(payload=text))
+        self._show(ElectronicCertificates(self.ctx).verify(payload=text))
 
     def verify_pdf(self) -> None:
         path = self.page.choose_pdf(self)
@@ -399,7 +407,7 @@ class VerifyTab(QWidget):
         except OSError as exc:
             self._show_text(f"无法读取文件：{exc.strerror or exc}", "bad")
             return
-        self._show(CertificatePrinting(self.ctx).verify(pdf=data), Path(path).name)
+        self._show(ElectronicCertificates(self.ctx).verify(pdf=data), Path(path).name)
 
     def _show_text(self, text: str, tone: str) -> None:
         self.verdict.setText(text)
@@ -413,9 +421,14 @@ class VerifyTab(QWidget):
         lines = [explanation]
         if result.get("reason") and result["reason_code"] not in ("OK",):
             lines.append(f"详情：{result['reason']}")
-        if result.get("certificate_no"):
+        if result.get("electronic") and result.get("identifier"):
+            lines.append(f"电子证照：{result.get('licence_name') or ''}　标识：{result['identifier']}"
+                         f"　签发日期：{result.get('issue_date') or ''}")
+        if result.get("certificate_no") and result.get("kind"):
             lines.append(f"证书字号：{result['certificate_no']}　种类：{CertificateType.label(result['kind'])}"
                          f"　登记日期：{result['registration_date']}　机关代码：{result['office_code']}")
+        elif result.get("certificate_no"):
+            lines.append(f"证书字号：{result['certificate_no']}")
         if source:
             lines.append(f"文件：{source}")
         self.details.setText("\n".join(lines))
