@@ -58,6 +58,7 @@ def S(name):  # noqa: N802 — a service class by its short name
         "Appointments": ("registry_app.services.appointments", "Appointments"),
         "PeakDays": ("registry_app.services.peak_days", "PeakDays"),
         "Queue": ("registry_app.services.queue", "Queue"),
+        "ElectronicCertificates": ("registry_app.services.electronic_certificates", "ElectronicCertificates"),
     }[name]
 
 
@@ -103,6 +104,9 @@ TABLE: list[tuple[str, set[str], object]] = [
     ("CertificatePrinting.preview", CASEWORK, op("CertificatePrinting", "preview", 999999)),
     ("CertificatePrinting.reprint_needed", CASEWORK, op("CertificatePrinting", "reprint_needed", 999999)),
     ("CertificatePrinting.approve_reprint", CASEWORK, op("CertificatePrinting", "approve_reprint", "", "")),
+    ("ElectronicCertificates.issue", CASEWORK,
+     op("ElectronicCertificates", "issue", 999999, lambda tmp: tmp / "e.pdf")),
+    ("ElectronicCertificates.configure", {A}, op("ElectronicCertificates", "configure", issuer_code="")),
     ("Corrections.propose", CASEWORK, op("Corrections", "propose", 999999, [], "")),
     ("Corrections.approve", {SV}, op("Corrections", "approve", 999999)),
     ("Corrections.reject", {SV}, op("Corrections", "reject", 999999, "")),
