@@ -72,6 +72,7 @@ ACTION_ZH = {
     "certificate.voided": "作废证书",
     "certificate.rendered": "打印证书",
     "certificate.reprint_approved": "负责人批准补打证书",
+    "certificate.electronic_issued": "签发电子证照",
     "certificates.day_listed": "查看当日证书清单",
     "certificate.previewed": "预览证书",
     "form.rendered": "打印表格文书",

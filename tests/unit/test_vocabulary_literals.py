@@ -68,6 +68,7 @@ TO_FIX = {
     ("registry_app/storage/models.py", "issued"), ("registry_app/storage/models.py", "available"),
     ("registry_app/storage/models.py", "pending"), ("registry_app/storage/models.py", "written"),
     ("registry_app/storage/models.py", "open"), ("registry_app/storage/models.py", "proposed"),
+    ("registry_app/storage/models.py", "requested"),
     ("registry_app/sync/results.py", "written"), ("registry_app/sync/service.py", "resolved"),
     ("ui/workflows/certificates_tabs.py", "有效"), ("ui/workflows/certificates_tabs.py", "已作废"),
 }
