@@ -6,7 +6,8 @@ Counting rules (each indicator says what it counts):
 - first marriages / remarriages: persons in those marriages, from their declared prior status
   (unmarried -> first; divorced or widowed -> remarriage);
 - foreign, Hong Kong, Macao, Taiwan marriages: couples with at least one party holding a passport or
-  foreign permanent-residence card / an HK permit (H...) / a Macao permit (M...) / a Taiwan permit;
+  foreign permanent-residence card / an HK permit (H...) or residence permit (81...) / a Macao permit (M...)
+  or residence permit (82...) / a Taiwan permit or residence permit (83...);
 - divorce registrations: couples, divorce records issued with a registration date in the period;
   divorce applications withdrawn / expired: by the date the record reached that state (updated_at);
 - reissued certificates: BJ / BL numbers issued in the period, not counting voided (spoiled) ones;
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from registry_app.clock import CHINA_TZ
 from registry_app.domain.ids import age_on
 from registry_app.domain.roles import Permission
-from registry_app.domain.states import AdoptionState, CertificateState, DivorceState
+from registry_app.domain.states import AdoptionState, CertificateState, DivorceState, MarriageState
 from registry_app.errors import Issue, Refused
 from registry_app.services import audit
 from registry_app.services.context import AppContext
@@ -58,8 +59,16 @@ INDICATORS = (
     ("adoption_dissolutions", "解除收养登记（件）"),
 )
 
-MARRIED_STATES = ("registered", "divorce_pending", "dissolved", "invalidated", "revoked")
+MARRIED_STATES = tuple(s.value for s in (MarriageState.REGISTERED, MarriageState.DIVORCE_PENDING, MarriageState.DISSOLVED,
+                                         MarriageState.INVALIDATED, MarriageState.REVOKED))
 _FOREIGN = ("passport", "foreign_pr_card")
+
+
+def _held(id_type: str, number: str, permit_prefix: str, residence_prefix: str) -> bool:
+    """A party holding that region's travel permit (H.../M...) or residence permit (810000/820000/830000)."""
+    if id_type == "hk_macao_permit":
+        return bool(permit_prefix) and number.startswith(permit_prefix)
+    return id_type == "hmt_residence_permit" and number.startswith(residence_prefix)
 
 
 @dataclass(frozen=True)
@@ -162,14 +171,14 @@ class Statistics:
             if types == {"resident_id"}:
                 out["marriages_mainland"] += 1
             foreign = bool(types & set(_FOREIGN))
-            hk = any(t == "hk_macao_permit" and n.startswith("H") for _, _, _, t, n, _ in parties)
-            macao = any(t == "hk_macao_permit" and n.startswith("M") for _, _, _, t, n, _ in parties)
-            taiwan = "taiwan_permit" in types
+            hk = any(_held(t, n, "H", "81") for _, _, _, t, n, _ in parties)
+            macao = any(_held(t, n, "M", "82") for _, _, _, t, n, _ in parties)
+            taiwan = any(t == "taiwan_permit" or _held(t, n, "", "83") for _, _, _, t, n, _ in parties)
             out["marriages_foreign"] += foreign
             out["marriages_hk"] += hk
             out["marriages_macao"] += macao
             out["marriages_taiwan"] += taiwan
-            out["marriages_foreign_hmt"] += bool(types & {*_FOREIGN, "hk_macao_permit", "taiwan_permit"})
+            out["marriages_foreign_hmt"] += bool(foreign or hk or macao or taiwan)
             for reg_date, sex, birth, _, _, data in parties:
                 prior = data.get("prior_status")
                 if prior == "unmarried":

@@ -124,6 +124,22 @@ def test_quarter_matches_the_hand_count(supervisor_ctx, dataset):
     assert report.age_bands["under_25"] == {"male": 1, "female": 1, "total": 2}
 
 
+@pytest.mark.parametrize("permit, region", [
+    ("810000199701010012", "marriages_hk"), ("820000199701010012", "marriages_macao"),
+    ("830000199701010012", "marriages_taiwan"),
+])
+def test_a_residence_permit_counts_for_its_region(supervisor_ctx, db, permit, region):
+    """港澳台居民居住证 (810000/820000/830000): the holder's region, as the travel permits count."""
+    with db.write() as s:
+        rec = add(s, "marriage", "registered", D(2026, 5, 5), [("F", D(1990, 1, 1), R, "unmarried")])
+        rec.parties.append(party_row(PersonInput("港澳台居民", "M", D(1997, 1, 1), "hmt_residence_permit", permit,
+                                                 prior_status="unmarried"), 2, "party2"))
+    ind = Statistics(supervisor_ctx).report("2026-Q2").indicators
+    assert ind[region] == 1 and ind["marriages_foreign_hmt"] == 1 and ind["marriages_foreign"] == 0
+    others = {"marriages_hk", "marriages_macao", "marriages_taiwan"} - {region}
+    assert all(ind[k] == 0 for k in others) and ind["marriages_mainland"] == 0
+
+
 @pytest.mark.parametrize("period, marriages, divorces, reissues", [
     ("2026-04", 1, 1, 1), ("2026-05", 2, 0, 1), ("2026-06", 3, 1, 1), ("2026-Q1", 1, 1, 1), ("2026", 7, 3, 4),
     ("2026-Q3", 0, 0, 0), ("2025", 0, 0, 0),
