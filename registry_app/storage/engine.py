@@ -71,6 +71,9 @@ _URL_LIKE_PATH = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.\-]+:/")
 
 
 def sqlcipher_url(path: Path | str, passphrase: str) -> URL:
+    # SQLCipher treats an empty key as "no key" and answers in English; refuse it before it gets there.
+    if not passphrase:
+        raise WrongPassphrase("须输入数据库口令", code="PASSPHRASE_REQUIRED", field="passphrase")
     return URL.create("sqlite+pysqlcipher", password=passphrase, database=str(path))
 
 

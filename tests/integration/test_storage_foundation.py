@@ -264,3 +264,13 @@ def test_migrations_build_exactly_the_models(tmp_path):
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         conn.rollback()
     db.close()
+
+
+@pytest.mark.parametrize("passphrase", ["", None])
+def test_an_empty_passphrase_is_refused_in_chinese_and_nothing_is_made(tmp_path, passphrase):
+    """SQLCipher reads an empty key as "no key" and answers in English; the client refuses it first."""
+    path = tmp_path / "office.db"
+    with pytest.raises(WrongPassphrase) as caught:
+        open_database(sqlcipher_url(path, passphrase))
+    assert caught.value.code == "PASSPHRASE_REQUIRED" and caught.value.field == "passphrase"
+    assert "口令" in caught.value.message and not path.exists()
