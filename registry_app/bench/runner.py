@@ -37,7 +37,7 @@ from registry_app.bench.database import SqlCapture, build_database
 from registry_app.bench.raw import raw_connect, sql_literal
 from registry_app.bench.targets import TARGETS, targets_for
 from registry_app.bench.timing import Samples, operation
-from registry_app.domain.states import CertificateState, MarriageState
+from registry_app.domain.states import CertificateState, MarriageState, SyncState
 from registry_app.errors import RegistryError
 
 DEFAULT_RECORDS = 100_000
@@ -255,7 +255,7 @@ class Bench:
             for rid in chosen[1:]:
                 rec = s.get(Record, rid)
                 cert = s.execute(select(Certificate).where(Certificate.record_id == rid, Certificate.status.in_(
-                    ("issued",))).order_by(Certificate.id.desc())).scalars().first()
+                    (CertificateState.ISSUED.value,))).order_by(Certificate.id.desc())).scalars().first()
                 holders = [PartyView(p.name, p.sex or "", p.nationality, p.birth_date, p.id_type, p.id_number or "",
                                      (p.data or {}).get("ethnicity", "")) for p in rec.parties[:2]]
                 prepared.append(CertificateView(
@@ -327,7 +327,7 @@ class Bench:
                     rows.append({"seq": first + i, "event_id": str(uuid.uuid4()),
                                  "event_type": event_type, "record_id": record_id, "business_date": today,
                                  "occurred_at": now, "actor": ctx.user.username, "data": data, "batch_seq": None,
-                                 "sync_status": "pending", "sync_code": None})
+                                 "sync_status": SyncState.PENDING.value, "sync_code": None})
                     if len(rows) == 5000:
                         s.execute(insert(RecordEvent), rows)
                         rows = []

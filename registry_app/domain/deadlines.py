@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from registry_app.domain.states import DivorcePhase
 from registry_app.domain.workdays import WorkdayCalendar
 from registry_app.errors import RegistryError
 
@@ -18,10 +19,11 @@ COLLECTION_DAYS = 30    # CC 1077 para. 2
 ADOPTION_NOTICE_DAYS = 60   # AR 8: public search for the birth parents
 ADOPTION_REVIEW_DAYS = 30   # AR 8: review of the application
 
+# DivorcePhase's values; a day before receipt is in none of an application's phases
 PHASE_BEFORE_RECEIPT = "before_receipt"
-PHASE_COOLING_OFF = "cooling_off"
-PHASE_WINDOW_OPEN = "window_open"
-PHASE_EXPIRED = "expired"
+PHASE_COOLING_OFF = DivorcePhase.COOLING_OFF.value
+PHASE_WINDOW_OPEN = DivorcePhase.WINDOW_OPEN.value
+PHASE_EXPIRED = DivorcePhase.EXPIRED.value
 
 
 def add_days_from_next_day(start: dt.date, days: int) -> dt.date:

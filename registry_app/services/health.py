@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from registry_app.domain.states import MarriageState
 from registry_app.operations import NEVER_CANCELLED, NO_PROGRESS, IsCancelled, Progress, stop_if
 from registry_app.services.audit_anchors import verify_anchored
 from registry_app.services.context import AppContext
@@ -40,9 +41,10 @@ CHECK_ZH = {"integrity": "数据库文件完整性", "audit_chain": "审计链�
 MAX_LISTED = 50
 NUMBER_RE = re.compile(r"^([A-Z]{1,3})(\d{6})-(\d{4})-(\d{6})$")
 #: A marriage is accepted, reviewed and registered the same day; one still open a day later was left.
-OPEN_STATES = {"marriage": {"accepted", "reviewed"}}
+OPEN_STATES = {"marriage": {MarriageState.ACCEPTED.value, MarriageState.REVIEWED.value}}
 #: Registered records that must carry a certificate number (back-entered paper files may lack one).
-NUMBERED_STATES = {"marriage": {"registered", "divorce_pending", "dissolved"}}
+NUMBERED_STATES = {"marriage": {MarriageState.REGISTERED.value, MarriageState.DIVORCE_PENDING.value,
+                                MarriageState.DISSOLVED.value}}
 
 
 @dataclass

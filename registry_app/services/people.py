@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from registry_app.domain.marriage_rules import PartyStanding
 from registry_app.domain.parties import PersonInput
+from registry_app.domain.states import MarriageState
 from registry_app.storage.models import Party, Record, ReferenceEntry, Setting
 
 # record statuses of a marriage that mean "these two are married to each other now"
-LIVE_MARRIAGE = ("registered", "divorce_pending")
+LIVE_MARRIAGE = (MarriageState.REGISTERED.value, MarriageState.DIVORCE_PENDING.value)
 
 
 def initials(name: str) -> str:
@@ -60,7 +61,7 @@ def standing(session: Session, id_number: str | None, exclude_record: int | None
         select(Record.id, Record.kind, Record.status, Record.registration_date, Record.created_at)
         .join(Party, Party.record_id == Record.id)
         .where(Party.id_number == id_number, Record.kind == "marriage",
-               Record.status.in_(LIVE_MARRIAGE + ("dissolved",)))
+               Record.status.in_(LIVE_MARRIAGE + (MarriageState.DISSOLVED.value,)))
     ).all()
     recorded = None
     spouse_record = None

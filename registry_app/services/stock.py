@@ -98,5 +98,5 @@ class BlankStock:
                              .group_by(BlankCertificate.booklet_type, BlankCertificate.status)).all()
         out = {t: StockSummary(t, 0, 0, 0) for t in BOOKLET_TYPES}
         for t, status, n in rows:
-            setattr(out[t], {"available": "available", "used": "used", "spoiled": "spoiled"}[status], n)
+            setattr(out[t], BlankState(status).value, n)  # StockSummary's counts are named after the states
         return list(out.values())

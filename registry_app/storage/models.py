@@ -24,6 +24,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
 
+from registry_app.domain.states import (
+    BatchState,
+    BlankState,
+    CertificateState,
+    CorrectionState,
+    JointRequestState,
+    SyncState,
+    WorkCaseState,
+)
+
 
 class Base(DeclarativeBase):
     pass
@@ -158,7 +168,7 @@ class Certificate(Base):
     holder_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
     issued_on: Mapped[dt.date] = mapped_column(Date)
     blank_serial: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="issued")
+    status: Mapped[str] = mapped_column(String(16), default=CertificateState.ISSUED.value)
     void_reason: Mapped[str] = mapped_column(Text, default="")
     voided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -174,7 +184,7 @@ class BlankCertificate(Base):
     __tablename__ = "blank_stock"
     serial: Mapped[str] = mapped_column(String(32), primary_key=True)
     booklet_type: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="available")
+    status: Mapped[str] = mapped_column(String(16), default=BlankState.AVAILABLE.value)
     received_on: Mapped[dt.date] = mapped_column(Date)
     received_by: Mapped[str] = mapped_column(String(64))
     certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), nullable=True)
@@ -213,7 +223,7 @@ class RecordEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     batch_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    sync_status: Mapped[str] = mapped_column(String(16), default="pending")
+    sync_status: Mapped[str] = mapped_column(String(16), default=SyncState.PENDING.value)
     sync_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
     __table_args__ = (
@@ -279,7 +289,8 @@ class Batch(Base):
     created_at: Mapped[str] = mapped_column(String(40))
     created_by: Mapped[str] = mapped_column(String(64))
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="written", server_default="written")
+    status: Mapped[str] = mapped_column(String(16), default=BatchState.WRITTEN.value,
+                                        server_default=BatchState.WRITTEN.value)
     chain_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # SHA-256 of the signed manifest
     manifest_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # the audit chain head the manifest carries (v2), re-used as is when the batch is re-exported
@@ -305,7 +316,7 @@ class WorkCase(Base):
     __tablename__ = "work_cases"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=WorkCaseState.OPEN.value)
     event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     record_id: Mapped[int | None] = mapped_column(ForeignKey("records.id"), nullable=True)
     code: Mapped[str] = mapped_column(String(16))
@@ -334,7 +345,7 @@ class Correction(Base):
     changes: Mapped[list] = mapped_column(JSON)  # [{"path": ..., "old": ..., "new": ...}]
     reason: Mapped[str] = mapped_column(Text)
     evidence: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    status: Mapped[str] = mapped_column(String(16), default=CorrectionState.PROPOSED.value)
     proposed_by: Mapped[str] = mapped_column(String(64))
     proposed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -381,7 +392,7 @@ class JointRequest(Base):
     record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
     request_type: Mapped[str] = mapped_column(String(32))
     department: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(16), default="requested")
+    status: Mapped[str] = mapped_column(String(16), default=JointRequestState.REQUESTED.value)
     consents: Mapped[list] = mapped_column(JSON, default=list)
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # what the clerk keyed in for this request
     event_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

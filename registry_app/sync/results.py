@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from registry_app.domain.states import WorkCaseState
+from registry_app.domain.states import BatchState, WorkCaseState
 
 CASE_KIND_ZH = {"sync_rejected": "省级退回", "sync_conflict": "省级比对冲突"}
 CASE_STATUS_ZH = WorkCaseState.labels()  # the one set of labels: domain/states.py
@@ -187,7 +187,7 @@ class BatchView:
     created_at: str
     created_by: str
     acknowledged: bool
-    status: str = "written"
+    status: str = BatchState.WRITTEN.value
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -168,7 +168,7 @@ class SyncService(ExportMixin, AckMixin, ReferenceMixin):
                 raise NotFound(f"待办事项不存在：{case_id}", code="CASE_NOT_FOUND")
             if case.status != WorkCaseState.OPEN:
                 raise InvalidState("该事项已处理", code="CASE_RESOLVED")
-            case.status, case.resolved_by, case.resolution = "resolved", user.username, note.strip()
+            case.status, case.resolved_by, case.resolution = WorkCaseState.RESOLVED.value, user.username, note.strip()
             s.flush()
             audit.record(self.ctx, s, "sync.case_resolved", "work_case", case.id,
                          {"event_id": case.event_id, "code": case.code}, reason=note.strip())

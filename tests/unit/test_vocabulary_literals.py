@@ -5,8 +5,7 @@ constant of the code (Python's own parser, so comments and docstrings do not cou
 tuple of states kept under another name, a column default, a Chinese label typed again. A constant that is a
 key (of a dict, a subscript, `.get`) names a field, not a state, and is not checked.
 
-A hit is allowed only when the word belongs to another vocabulary (ALLOWED, with the reason); hits in code
-other parts of the project are still moving to the enums are listed in TO_FIX, which may only shrink.
+A hit is allowed only when the word belongs to another vocabulary (ALLOWED, with the reason).
 """
 from __future__ import annotations
 
@@ -49,30 +48,6 @@ ALLOWED = {
     ("registry_app/services/stock.py", "已作废"): "part of a sentence (空白证书…已作废)",
     ("ui/workflows/sync_page.py", "open"): "a file dialog's mode",
 }
-
-#: Status literals in code owned by other parts of the project, to move to the enums (remove when fixed).
-TO_FIX = {
-    ("registry_app/bench/runner.py", "issued"), ("registry_app/bench/runner.py", "pending"),
-    ("registry_app/domain/deadlines.py", "cooling_off"), ("registry_app/domain/deadlines.py", "window_open"),
-    ("registry_app/domain/deadlines.py", "expired"),
-    ("registry_app/services/health.py", "accepted"), ("registry_app/services/health.py", "reviewed"),
-    ("registry_app/services/health.py", "registered"), ("registry_app/services/health.py", "divorce_pending"),
-    ("registry_app/services/health.py", "dissolved"),
-    ("registry_app/services/people.py", "registered"), ("registry_app/services/people.py", "divorce_pending"),
-    ("registry_app/services/people.py", "dissolved"),
-    ("registry_app/services/statistics.py", "registered"), ("registry_app/services/statistics.py", "divorce_pending"),
-    ("registry_app/services/statistics.py", "dissolved"), ("registry_app/services/statistics.py", "invalidated"),
-    ("registry_app/services/statistics.py", "revoked"),
-    ("registry_app/services/stock.py", "available"), ("registry_app/services/stock.py", "used"),
-    ("registry_app/services/stock.py", "spoiled"),
-    ("registry_app/storage/models.py", "issued"), ("registry_app/storage/models.py", "available"),
-    ("registry_app/storage/models.py", "pending"), ("registry_app/storage/models.py", "written"),
-    ("registry_app/storage/models.py", "open"), ("registry_app/storage/models.py", "proposed"),
-    ("registry_app/storage/models.py", "requested"),
-    ("registry_app/sync/results.py", "written"), ("registry_app/sync/service.py", "resolved"),
-    ("ui/workflows/certificates_tabs.py", "有效"), ("ui/workflows/certificates_tabs.py", "已作废"),
-}
-
 
 def _keys(tree: ast.AST) -> set[int]:
     """Constants that name a field: dict keys, subscripts, the first argument of .get/.pop/.setdefault."""
@@ -122,14 +97,14 @@ def _found() -> dict[tuple[str, str], list[int]]:
 def test_no_status_value_or_label_is_written_out_of_the_enums():
     found = _found()
     new = {f"{rel}:{lines[0]}: {word!r}" for (rel, word), lines in found.items()
-           if (rel, word) not in ALLOWED and (rel, word) not in TO_FIX}
+           if (rel, word) not in ALLOWED}
     assert not new, "use the enum of domain/states.py (its .value or .zh):\n" + "\n".join(sorted(new))
 
 
-def test_the_lists_of_exceptions_hold_only_what_is_still_there():
+def test_the_exceptions_hold_only_what_is_still_there():
     found = _found()
-    stale = sorted(f"{rel}: {word!r}" for rel, word in set(ALLOWED) | TO_FIX if (rel, word) not in found)
-    assert not stale, "fixed or gone: remove from ALLOWED/TO_FIX:\n" + "\n".join(stale)
+    stale = sorted(f"{rel}: {word!r}" for rel, word in ALLOWED if (rel, word) not in found)
+    assert not stale, "gone: remove from ALLOWED:\n" + "\n".join(stale)
 
 
 @pytest.mark.parametrize(("source", "expected"), [

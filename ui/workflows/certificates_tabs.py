@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from registry_app.certificates import Calibration, calibration_sheet_pdf
 from registry_app.certificates.calibration import SHEET_MARKS
-from registry_app.domain.states import CertificateType
+from registry_app.domain.states import BlankState, CertificateState, CertificateType
 from registry_app.errors import RegistryError
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.electronic_certificates import ElectronicCertificates
@@ -38,7 +38,7 @@ from ui.background import BackgroundOperation, start
 from ui.errors import error_text
 
 VERDICTS = {
-    "OK": ("有效", "good", "二维码签名与本机关密钥相符，证书未作废。"),
+    "OK": (CertificateState.ISSUED.zh, "good", "二维码签名与本机关密钥相符，证书未作废。"),
     "BAD_SIGNATURE": ("签名不符", "bad", "二维码内容与签名不一致，证书内容可能被篡改。"),
     "UNKNOWN_KEY": ("未知机关密钥", "bad", "签发密钥不在本处已知密钥之列：可能不是本处签发，或对方机关的公钥尚未导入。"),
     "VOIDED": ("证书已作废", "bad", "签名有效，但本处记录显示该证书已作废或失效。"),
@@ -100,7 +100,7 @@ class StockTab(QWidget):
         layout.addLayout(left, 1)
         summary = QGroupBox("库存")
         box = QVBoxLayout(summary)
-        self.summary_table = _table(["种类", "可用", "已用", "已作废"])
+        self.summary_table = _table(["种类", "可用", "已用", BlankState.SPOILED.zh])
         self.summary_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         box.addWidget(self.summary_table)
         self.refresh_button = QPushButton("刷新")
