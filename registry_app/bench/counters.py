@@ -1,7 +1,7 @@
 """Concurrent counters: K clerks registering marriages at the same moment, each in a process of its own
 (as K counter machines are), against one database. For each K: registrations per second over the whole
-burst (from the moment all K are released until the last one finishes) and the median and p95 of one
-registration as a clerk waits for it.
+burst (from the moment all K are released until the last one finishes), the median and p95 of one
+registration as a clerk waits for it, and how many could not get the database at all (`failed`).
 
 Each worker (bench/counter_worker.py) opens the database, prepares its couples and registers one to warm
 up, says READY and waits; all are released together with one line on their standard input."""
@@ -81,6 +81,7 @@ def run_counters(k: int, per_counter: int, *, path: Path | None, passphrase: str
     return {
         "counters": k,
         "registrations": len(timings.ms),
+        "failed": sum(r["failed"] for r in results),
         "per_s": round(len(timings.ms) / wall, 1) if wall > 0 else 0.0,
         "median_ms": round(timings.median, 3),
         "p95_ms": round(timings.p95, 3),

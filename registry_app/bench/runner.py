@@ -8,7 +8,7 @@ service, the payload written without signature or encryption, a bare Qt window. 
     {"records": N, "engine": "sqlcipher" | "postgresql",
      "operations": {NAME: {"count", "median_ms", "p95_ms", "baseline_median_ms", "ratio"[, "per_s"]}},
      "targets": [{"name", "target", "value", "met"}]
-     [, "counters": [{"counters", "registrations", "per_s", "median_ms", "p95_ms"}]]}   (with --counters)
+     [, "counters": [{"counters", "registrations", "failed", "per_s", "median_ms", "p95_ms"}]]}  (--counters)
 
 The targets are those for 1,000,000 records; at other sizes they are reported the same way. Nothing here
 is a test assertion. The benchmark writes to the database it measures (test couples registered,
@@ -579,10 +579,11 @@ def summary_lines(report: dict) -> list[str]:
         value = "-" if t["value"] is None else f"{t['value']:.2f}"
         lines.append(f"{t['name']:<30}{value:>12}  {'yes' if t['met'] else 'NO':<5} {t['target']}")
     if report.get("counters"):
-        lines += ["", f"{'counters at once':<18}{'registrations':>14}{'per s':>9}{'median ms':>12}{'p95 ms':>10}"]
+        lines += ["", f"{'counters at once':<18}{'registrations':>14}{'failed':>8}{'per s':>9}{'median ms':>12}"
+                      f"{'p95 ms':>10}"]
         for c in report["counters"]:
-            lines.append(f"{c['counters']:<18}{c['registrations']:>14}{c['per_s']:>9.1f}{c['median_ms']:>12.2f}"
-                         f"{c['p95_ms']:>10.2f}")
+            lines.append(f"{c['counters']:<18}{c['registrations']:>14}{c['failed']:>8}{c['per_s']:>9.1f}"
+                         f"{c['median_ms']:>12.2f}{c['p95_ms']:>10.2f}")
     return lines
 
 
