@@ -141,7 +141,7 @@ class WorkCaseState(_Labelled):
 
 
 class QueueState(_Labelled):
-    """A ticket of the day's queue (revision 0011)."""
+    """A ticket of the day's queue (revision 0010)."""
 
     WAITING = "waiting", "等候中"
     CALLED = "called", "已叫号"
@@ -151,7 +151,7 @@ class QueueState(_Labelled):
 
 
 class AppointmentState(_Labelled):
-    """A booking of a slot (revision 0011): kept, cancelled, or the couple did not come."""
+    """A booking of a slot (revision 0010): kept, cancelled, or the couple did not come."""
 
     BOOKED = "booked", "已预约"
     ARRIVED = "arrived", "已到场"
@@ -160,7 +160,7 @@ class AppointmentState(_Labelled):
 
 
 class JointRequestState(_Labelled):
-    """A joint-service request (婚育户一件事, revision 0013): asked for with both parties' consent, sent in the
+    """A joint-service request (婚育户一件事, revision 0009): asked for with both parties' consent, sent in the
     end-of-day batch to its department, answered in the province's acknowledgement."""
 
     REQUESTED = "requested", "已申请（待推送）"
@@ -313,14 +313,14 @@ STATUS_COLUMNS: dict[tuple[str, str], tuple[type[Enum], ...]] = {
     ("events", "sync_status"): (SyncState,),
     ("batches", "status"): (BatchState,),
     ("work_cases", "status"): (WorkCaseState,),
-    ("queue_tickets", "status"): (QueueState,),  # checked since revision 0011
+    ("queue_tickets", "status"): (QueueState,),  # checked since revision 0010
     ("appointments", "status"): (AppointmentState,),
-    ("joint_requests", "status"): (JointRequestState,),  # checked since revision 0013
+    ("joint_requests", "status"): (JointRequestState,),  # checked since revision 0009
 }
 #: Columns a revision after 0008 added, with that revision (it carries their check).
-STATUS_COLUMNS_SINCE: dict[tuple[str, str], str] = {("joint_requests", "status"): "0013",
-                                                     ("queue_tickets", "status"): "0011",
-                                                     ("appointments", "status"): "0011"}
+STATUS_COLUMNS_SINCE: dict[tuple[str, str], str] = {("joint_requests", "status"): "0009",
+                                                     ("queue_tickets", "status"): "0010",
+                                                     ("appointments", "status"): "0010"}
 
 __all__ = [
     "ACTIONS", "AdoptionState", "BatchState", "BlankState", "CertificateState", "CertificateType", "CorrectionState",

@@ -378,7 +378,7 @@ class PrinterCalibration(Base):
     scale: Mapped[float] = mapped_column(default=1.0)
 
 
-# --- revision 0013: the joint service (婚育户一件事) ---------------------------------------------
+# --- revision 0009: the joint service (婚育户一件事) ---------------------------------------------
 
 
 class JointRequest(Base):
@@ -405,7 +405,7 @@ class JointRequest(Base):
                       Index("ix_joint_requests_status", "status"))
 
 
-# --- revision 0011: the counter's day (appointments, peak days, the queue) --------------------------
+# --- revision 0010: the counter's day (appointments, peak days, the queue) --------------------------
 
 
 class AppointmentSlot(Base):

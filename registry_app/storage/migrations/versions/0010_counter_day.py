@@ -6,14 +6,14 @@ encrypted database like `parties`), `peak_days` (days the office adds), `queue_t
 The status columns are checked by the database, with the sets of domain/states.py's QueueState and
 AppointmentState written out (a later state needs a revision that adds it).
 
-Revision ID: 0011
-Revises: 0013
+Revision ID: 0010
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0013'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

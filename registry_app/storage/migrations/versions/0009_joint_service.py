@@ -4,13 +4,13 @@ One table, `joint_requests`: what the couple asked the office to pass on, each p
 request's state (requested, withdrawn, sent, accepted, rejected; domain/states.py JointRequestState),
 checked by the database as revision 0008 checks the other status columns. No existing row changes.
 
-Revision ID: 0013
+Revision ID: 0009
 Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
