@@ -101,6 +101,9 @@ RULES: dict[str, FieldRule] = {
     "evidence": _free_text(500, "依据"), "purpose": _free_text(200, "用途"),
     "support_schedule": _free_text(500, "抚养费支付方式"), "item": _free_text(200, "项目"),
     "signed_text": _free_text(10_000, "离婚协议书文本"),
+    # ceremonies and counselling
+    "place": _one_line(100, "地点"), "officiant": _one_line(64, "主持人"),
+    "referral": _free_text(200, "转介机构"),
 }
 DEFAULT_RULE = _free_text(500, "")
 

@@ -472,3 +472,35 @@ class QueueTicket(Base):
 
     __table_args__ = (UniqueConstraint("day", "number", name="uq_queue_tickets_day_number"),
                       Index("ix_queue_tickets_day_status", "day", "status"))
+
+
+# --- revision 0012: certificate ceremonies and group weddings ---------------------------------------
+
+
+class Ceremony(Base):
+    """A certificate ceremony (颁证仪式) or a group wedding (集体婚礼): when, where, who officiates."""
+
+    __tablename__ = "ceremonies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))   # services.ceremonies.KINDS
+    day: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(100))
+    officiant: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_ceremonies_day", "day"),)
+
+
+class CeremonyCouple(Base):
+    """A registered marriage in a ceremony, by record id only (names are read from the record when printed)."""
+
+    __tablename__ = "ceremony_couples"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ceremony_id: Mapped[int] = mapped_column(ForeignKey("ceremonies.id"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id"))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("ceremony_id", "record_id", name="uq_ceremony_couples_ceremony_record"),
+                      Index("ix_ceremony_couples_record", "record_id"))

@@ -59,6 +59,7 @@ def S(name):  # noqa: N802 — a service class by its short name
         "PeakDays": ("registry_app.services.peak_days", "PeakDays"),
         "Queue": ("registry_app.services.queue", "Queue"),
         "ElectronicCertificates": ("registry_app.services.electronic_certificates", "ElectronicCertificates"),
+        "Ceremonies": ("registry_app.services.ceremonies", "Ceremonies"),
     }[name]
 
 
@@ -183,6 +184,10 @@ TABLE: list[tuple[str, set[str], object]] = [
     ("Queue.call_next", CASEWORK, op("Queue", "call_next", "")),
     ("Queue.step", CASEWORK, op("Queue", "finish", 999999)),
     ("Queue.tickets", CASEWORK, op("Queue", "tickets", D(1999, 1, 4))),
+    ("Ceremonies.add", CASEWORK, op("Ceremonies", "add", "ceremony", D(1999, 1, 4), "", "")),
+    ("Ceremonies.add_couple", CASEWORK, op("Ceremonies", "add_couple", 999999, 999999)),
+    ("Ceremonies.list", CASEWORK, op("Ceremonies", "list", D(1999, 1, 4))),
+    ("Ceremonies.print", CASEWORK, op("Ceremonies", "print", 999999)),
 ]
 # Permission checks that are not operations of their own: log_print runs inside render / render_day,
 # _require_any is the sync services' helper. A private `_accept` is the half of `accept` that checks.
