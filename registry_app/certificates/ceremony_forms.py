@@ -23,9 +23,8 @@ def ceremony_list(couples: Sequence[CoupleLine], *, kind_zh: str, day: dt.date, 
         kind="ceremony_list", title=f"{kind_zh}名单", office_name=office_name,
         subtitle=f"{date_zh(day)}　{place}",
         paragraphs=[f"主持人：{officiant}　　新人：{len(couples)}对"],
-        fields=[(str(n), f"{c.names[0]}　{c.names[1]}", c.certificate_no,
-                 date_zh(c.registration_date) if c.registration_date else "")
-                for n, c in enumerate(couples, start=1)],
+        fields=[(f"{c.names[0]}　{c.names[1]}", c.certificate_no,
+                 date_zh(c.registration_date) if c.registration_date else "") for c in couples],
         field_header=("新人", "结婚证字号", "登记日期"),
         signature_lines=["主持人（签名）"], issue_date=day, show_office_seal=False,
     )
