@@ -9,11 +9,12 @@ the dates, so no timer has to fire for the window to open."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry_app.domain.counselling import counselling_from_dict
 from registry_app.domain.deadlines import DivorceDeadlines, divorce_deadlines
 from registry_app.domain.divorce_rules import (DivorceCheck, MarriageOnRecord, agreement_issues, capacity_issues,
                                                certificate_issues, marriage_issues)
@@ -57,6 +58,7 @@ class DivorceApplication:
     certificates: dict
     agreement: dict
     capacity: dict
+    counselling: dict = field(default_factory=dict)   # 婚姻家庭辅导: recorded, never a condition
 
     @classmethod
     def from_dict(cls, d: dict) -> "DivorceApplication":
@@ -80,9 +82,12 @@ class DivorceApplication:
         for key in ("certificates", "agreement", "capacity"):
             if d.get(key) is not None and not isinstance(d.get(key), dict):
                 issues.append(_issue("CASE_MALFORMED", f"{key} 应为对象", key))
+        counselling, bad = counselling_from_dict(d.get("counselling"))
+        issues += bad
         if issues or p1 is None or p2 is None:
             raise Refused(issues or [_issue("PARTY_MISSING", "缺少当事人信息")])
-        return cls(p1, p2, rid, elsewhere, d.get("certificates") or {}, d.get("agreement") or {}, d.get("capacity") or {})
+        return cls(p1, p2, rid, elsewhere, d.get("certificates") or {}, d.get("agreement") or {}, d.get("capacity") or {},
+                   counselling)
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,8 @@ class DivorceService:
                          application_date=today, created_by=user.username, created_at=now, updated_at=now,
                          linked_record_id=marriage.id if marriage else None,
                          data={"deadlines": deadlines.to_dict(), "agreement": app.agreement,
-                               "certificates": app.certificates, "marriage_elsewhere": app.marriage_elsewhere})
+                               "certificates": app.certificates, "marriage_elsewhere": app.marriage_elsewhere,
+                               "counselling": app.counselling})
             rec.parties.append(party_row(app.party1, 1, "party1"))
             rec.parties.append(party_row(app.party2, 2, "party2"))
             s.add(rec)
@@ -326,6 +332,7 @@ class DivorceService:
             audit.record(self.ctx, s, "record.view", "record", rec.id)
             return {"application_id": rec.id, "status": rec.status, "phase": self.phase(rec),
                     "certificate_no": rec.certificate_no, **rec.data.get("deadlines", {}),
+                    "counselling": rec.data.get("counselling", {}),
                     "parties": [party_to_input(p).to_dict() for p in rec.parties]}
 
 
