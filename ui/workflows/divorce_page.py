@@ -42,6 +42,7 @@ from ui.widgets import DateField, IssuePanel, IssueSlot, KeyboardFlow, PartyForm
 from ui.widgets.party_form import LABELS as PARTY_LABELS
 from ui.workflows.divorce_agreement import AgreementForm, answer, set_answer, yes_no
 from ui.document_viewer import InAppPdfViewer, OpenPdf
+from ui.widgets.counselling_box import CounsellingBox
 from ui.workflows.divorce_worklist import DivorceWorkList
 
 CERT_TEXT = {"present": "已提交", "lost_declared": "遗失，已书面声明",
@@ -164,6 +165,8 @@ class DivorcePage(PageBase):
         column.addWidget(self._build_documents())
         self.agreement = AgreementForm()
         column.addWidget(self.agreement)
+        self.counselling = CounsellingBox()
+        column.addWidget(self.counselling)
         column.addStretch(1)
         self.form_body = body
         self.form_scroll = QScrollArea()
@@ -344,6 +347,7 @@ class DivorcePage(PageBase):
             "certificates": {k: (c.currentData() or None) for k, c in self.certificates.items()},
             "capacity": {k: answer(c) for k, c in self.capacity.items()},
             "agreement": self.agreement.agreement(),
+            "counselling": self.counselling.value(),
         }
 
     def _local_issues(self) -> list[Issue]:
@@ -524,6 +528,7 @@ class DivorcePage(PageBase):
             self.certificates[key].setCurrentIndex(0)
             set_answer(self.capacity[key], None)
         self.agreement.clear()
+        self.counselling.clear()
         self.check_timer.stop()
         self.deadlines.setText("")
         self._show_field_issues([])
