@@ -30,7 +30,6 @@ from registry_app.certificates import Calibration, calibration_sheet_pdf
 from registry_app.certificates.calibration import SHEET_MARKS
 from registry_app.domain.states import BlankState, CertificateState, CertificateType
 from registry_app.errors import RegistryError
-from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.electronic_certificates import ElectronicCertificates
 from registry_app.services.printing_setup import PrintingSetup
 from registry_app.services.stock import BOOKLET_TYPES, BlankStock
