@@ -404,13 +404,18 @@ class MarriagePage(CorrectionFlow, PageBase):
         {FORM: self.accept_case, ACCEPTED: self.review_case, REVIEWED: self.register_case,
          DONE: self.new_case, CORRECT: self.save_correction}[self.step]()
 
-    def accept_case(self) -> None:
+    def _form_has_local_issues(self) -> bool:
+        """Before a step that stores the form: mark every field's own problems; True when there are any."""
         self.check_timer.stop()
         self.reveal = True
         local = self._local_issues()
         if local:
             self.panel.show_state("bad", "请先更正标红的字段", local)
             self._show_field_issues(local)
+        return bool(local)
+
+    def accept_case(self) -> None:
+        if self._form_has_local_issues():
             return
         record_id = self._call("不予受理", lambda: self.service.accept(self.collect_case()))
         if record_id is None:
@@ -421,6 +426,8 @@ class MarriagePage(CorrectionFlow, PageBase):
         self._show_accepted(f"已受理，受理号 {record_id}。")
 
     def _show_accepted(self, head: str) -> None:
+        if any(self.card.changed_fields(i) for i in (0, 1)):   # 审查 sees what was typed over the card
+            head += "\n" + self.card.status.text()
         self.panel.show_state("info", f"{head}\n请双方在登记员面前签署声明书，确认监誓人与合影后点击“审查通过”。")
         self._show_field_issues([])
         self.form_scroll.ensureWidgetVisible(self.materials)
@@ -589,7 +596,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         witness = self._view.data.get("witness") or self.witness.text().strip()
         self.summary.setText(summary_html(self._view, f"{self.state.ctx.clock.today():%Y年%m月%d日}",
                                           self.blank_serial.text().strip(), self.photo.filename,
-                                          self._staff.name(witness)))
+                                          self._staff.name(witness), [self.card.changed_fields(i) for i in (0, 1)]))
 
 
 register_page("marriage", "结婚登记", lambda state: MarriagePage(state))

@@ -2,6 +2,7 @@
 so what is registered and later printed is exactly what was checked."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from registry_app.domain.ids import IdType
@@ -29,14 +30,23 @@ def _value(key: str, party: dict) -> str:
     return str(v)
 
 
-def summary_html(view: MarriageView, today: str, blank_serial: str, photo_name: str, witness_name: str) -> str:
+def summary_html(view: MarriageView, today: str, blank_serial: str, photo_name: str, witness_name: str,
+                 card_changed: Sequence[Sequence[str]] = ((), ())) -> str:
+    """`card_changed`: per party, the card-read fields typed over since the card was read (flagged)."""
     cell = 'style="padding:2px 16px 2px 0;"'
+    flagged = 'style="padding:2px 16px 2px 0; background:#fff1dc; color:#b35c00;"'
     head = 'style="padding:2px 16px 2px 0; color:#555555;"'
     p1, p2 = (view.parties + [{}, {}])[:2]
+    changed = [set(c) for c in (list(card_changed) + [(), ()])[:2]]
+
+    def td(key: str, n: int, party: dict) -> str:
+        if key in changed[n]:
+            return f'<td {flagged}>{escape(_value(key, party))}（与身份证读取的不同）</td>'
+        return f'<td {cell}>{escape(_value(key, party))}</td>'
+
     rows = [f'<tr><th {head}></th><th align="left" {cell}>男方</th><th align="left" {cell}>女方</th></tr>']
     for label, key in ROWS:
-        rows.append(f'<tr><td {head}>{label}</td><td {cell}>{escape(_value(key, p1))}</td>'
-                    f'<td {cell}>{escape(_value(key, p2))}</td></tr>')
+        rows.append(f'<tr><td {head}>{label}</td>{td(key, 0, p1)}{td(key, 1, p2)}</tr>')
     data = view.data
     decl = data.get("declarations") or {}
     said = "、".join(text for key, text in DECLARATIONS if decl.get(key)) or "无"
@@ -49,6 +59,8 @@ def summary_html(view: MarriageView, today: str, blank_serial: str, photo_name: 
               ("双方合影", f"已提供（{photo_name}）" if data.get("photo_document_id") else "未提供"),
               ("空白证书印制号", blank_serial or "未填写（可在打印时补记）"), ("登记日期", today)]
     fact_rows = "".join(f'<tr><td {head}>{label}</td><td {cell}>{escape(value)}</td></tr>' for label, value in facts)
-    return (f'<p style="font-size:17px; font-weight:bold; color:#1f3a5f;">请与当事人核对以下信息，无误后点击“登记”。</p>'
+    warning = ('<p style="color:#b35c00; font-weight:bold;">注意：标出的项目在读取身份证后被改动过，请与证件原件核对。</p>'
+               if any(changed) else "")
+    return (f'<p style="font-size:17px; font-weight:bold; color:#1f3a5f;">请与当事人核对以下信息，无误后点击“登记”。</p>{warning}'
             f'<table cellspacing="0">{"".join(rows)}</table><br/>'
             f'<table cellspacing="0">{fact_rows}</table>')
