@@ -25,12 +25,7 @@ class CorrectionFlow:
         self.party1.name.setFocus()
 
     def save_correction(self) -> None:
-        self.check_timer.stop()
-        self.reveal = True
-        local = self._local_issues()
-        if local:
-            self.panel.show_state("bad", "请先更正标红的字段", local)
-            self._show_field_issues(local)
+        if self._form_has_local_issues():
             return
         changed = self._call("未能保存更正", lambda: self.service.correct(self.record_id, self.collect_case()))
         if changed is None:

@@ -404,13 +404,18 @@ class MarriagePage(CorrectionFlow, PageBase):
         {FORM: self.accept_case, ACCEPTED: self.review_case, REVIEWED: self.register_case,
          DONE: self.new_case, CORRECT: self.save_correction}[self.step]()
 
-    def accept_case(self) -> None:
+    def _form_has_local_issues(self) -> bool:
+        """Before a step that stores the form: mark every field's own problems; True when there are any."""
         self.check_timer.stop()
         self.reveal = True
         local = self._local_issues()
         if local:
             self.panel.show_state("bad", "请先更正标红的字段", local)
             self._show_field_issues(local)
+        return bool(local)
+
+    def accept_case(self) -> None:
+        if self._form_has_local_issues():
             return
         record_id = self._call("不予受理", lambda: self.service.accept(self.collect_case()))
         if record_id is None:
