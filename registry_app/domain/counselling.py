@@ -10,15 +10,15 @@ from registry_app.errors import Issue
 
 
 def counselling_from_dict(value: Any, path: str = "counselling") -> tuple[dict, list[Issue]]:
-    """{"offered": bool, "accepted": bool, "referral": str} → the stored form and the input issues.
-    Missing means not recorded ({}); accepted or a referral without an offer is contradictory input."""
+    """{"offered": bool, "agreed": bool, "referral": str} → the stored form and the input issues.
+    Missing means not recorded ({}); agreeing or a referral without an offer is contradictory input."""
     if value is None:
         return {}, []
     if not isinstance(value, dict):
         return {}, [Issue("CASE_MALFORMED", "婚姻家庭辅导应为对象", path)]
     issues: list[Issue] = []
     flags = {}
-    for key in ("offered", "accepted"):
+    for key in ("offered", "agreed"):
         flag = value.get(key, False)
         if not isinstance(flag, bool):
             issues.append(Issue("CASE_MALFORMED", f"{path}.{key} 应为 true 或 false", f"{path}.{key}"))
@@ -30,8 +30,8 @@ def counselling_from_dict(value: Any, path: str = "counselling") -> tuple[dict, 
         referral = ""
     referral = referral.strip()
     issues += text_issues(referral, f"{path}.referral", "referral")
-    if not flags["offered"] and (flags["accepted"] or referral):
+    if not flags["offered"] and (flags["agreed"] or referral):
         issues.append(Issue("COUNSELLING_NOT_OFFERED", "未告知婚姻家庭辅导，不能记录接受或转介", f"{path}.offered"))
     if issues:
         return {}, issues
-    return {"offered": flags["offered"], "accepted": flags["accepted"], "referral": referral}, []
+    return {"offered": flags["offered"], "agreed": flags["agreed"], "referral": referral}, []

@@ -17,10 +17,10 @@ REFERRAL = "区婚姻家庭辅导中心（周二、周四下午）"
 
 @pytest.mark.parametrize("counselling, stored", [
     (None, {}),                                                          # not recorded at all
-    ({"offered": False}, {"offered": False, "accepted": False, "referral": ""}),
-    ({"offered": True, "accepted": False}, {"offered": True, "accepted": False, "referral": ""}),   # declined
-    ({"offered": True, "accepted": True, "referral": f"  {REFERRAL} "},
-     {"offered": True, "accepted": True, "referral": REFERRAL}),
+    ({"offered": False}, {"offered": False, "agreed": False, "referral": ""}),
+    ({"offered": True, "agreed": False}, {"offered": True, "agreed": False, "referral": ""}),   # declined
+    ({"offered": True, "agreed": True, "referral": f"  {REFERRAL} "},
+     {"offered": True, "agreed": True, "referral": REFERRAL}),
 ])
 def test_recorded_and_never_a_condition(clerk_ctx, married, counselling, stored):  # noqa: F811
     _marriage_id, app = married
@@ -34,9 +34,9 @@ def test_recorded_and_never_a_condition(clerk_ctx, married, counselling, stored)
 @pytest.mark.parametrize("counselling, code", [
     ("yes", "CASE_MALFORMED"),
     ({"offered": "是"}, "CASE_MALFORMED"),
-    ({"offered": True, "accepted": 1}, "CASE_MALFORMED"),
+    ({"offered": True, "agreed": 1}, "CASE_MALFORMED"),
     ({"offered": True, "referral": 5}, "CASE_MALFORMED"),
-    ({"offered": False, "accepted": True}, "COUNSELLING_NOT_OFFERED"),
+    ({"offered": False, "agreed": True}, "COUNSELLING_NOT_OFFERED"),
     ({"offered": False, "referral": "中心"}, "COUNSELLING_NOT_OFFERED"),
     ({"offered": True, "referral": "中" * 201}, "FIELD_TOO_LONG"),
     ({"offered": True, "referral": "中心\u202e"}, "FIELD_CHARACTER_INVALID"),
@@ -52,5 +52,5 @@ def test_bad_input_refused_and_nothing_stored(clerk_ctx, married, counselling, c
 
 
 def test_the_referral_may_hold_lines():
-    stored, issues = counselling_from_dict({"offered": True, "accepted": True, "referral": "中心\n电话 12345"})
+    stored, issues = counselling_from_dict({"offered": True, "agreed": True, "referral": "中心\n电话 12345"})
     assert issues == [] and stored["referral"] == "中心\n电话 12345"

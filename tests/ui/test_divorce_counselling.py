@@ -11,9 +11,9 @@ pytestmark = pytest.mark.training   # the page tests' couple, married two years 
 
 
 @pytest.mark.parametrize("choice, referral, stored", [
-    ("", "", {"offered": False, "accepted": False, "referral": ""}),
-    ("declined", "", {"offered": True, "accepted": False, "referral": ""}),
-    ("accepted", "区婚姻家庭辅导中心", {"offered": True, "accepted": True, "referral": "区婚姻家庭辅导中心"}),
+    ("", "", {"offered": False, "agreed": False, "referral": ""}),
+    ("declined", "", {"offered": True, "agreed": False, "referral": ""}),
+    ("agreed", "区婚姻家庭辅导中心", {"offered": True, "agreed": True, "referral": "区婚姻家庭辅导中心"}),
 ])
 def test_counselling_recorded_and_not_a_condition(qtbot, page, clerk_ctx, choice, referral, stored):  # noqa: F811
     fill_example(qtbot, page)

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-CHOICES = (("", "未告知", {"offered": False, "accepted": False}),
-           ("declined", "已告知，当事人不接受", {"offered": True, "accepted": False}),
-           ("accepted", "已告知，当事人接受", {"offered": True, "accepted": True}))
+CHOICES = (("", "未告知", {"offered": False, "agreed": False}),
+           ("declined", "已告知，当事人不接受", {"offered": True, "agreed": False}),
+           ("agreed", "已告知，当事人接受", {"offered": True, "agreed": True}))
 
 
 class CounsellingBox(QGroupBox):
