@@ -64,6 +64,7 @@ NAVIGATION: list[tuple[str, str, PageFactory]] = [
     # the counter's day sits with the casework, before the end-of-day and office pages
     ("appointments", "预约", lambda s: NotYetAvailablePage(s, "预约", "预约时段、高峰日、离婚领证期限。")),
     ("queue", "叫号", lambda s: NotYetAvailablePage(s, "叫号", "取号、叫号、当日报告。")),
+    ("ceremonies", "颁证仪式", lambda s: NotYetAvailablePage(s, "颁证仪式", "颁证仪式、集体婚礼、名单与纪念页。")),
     ("sync", "日终上报", lambda s: NotYetAvailablePage(s, "日终上报", "登记质量检查、批次导出、省级回执导入。")),
     ("statistics", "统计报表", lambda s: NotYetAvailablePage(s, "统计报表", "季度民政统计指标。")),
     ("admin", "系统管理", lambda s: NotYetAvailablePage(s, "系统管理", "用户、办公设置、密钥、节假日安排。")),
