@@ -80,6 +80,13 @@ class DatabaseLocked(StorageError):
     code = "DATABASE_LOCKED"
 
 
+class ConnectionLost(StorageError):
+    """The database server stopped answering mid-operation. The transaction is rolled back by the
+    server, so the operation either committed whole or not at all; the next operation reconnects."""
+
+    code = "CONNECTION_LOST"
+
+
 class AuthenticationFailed(RegistryError):
     code = "AUTH_FAILED"
 

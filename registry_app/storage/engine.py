@@ -16,11 +16,11 @@ from typing import Iterator
 
 from sqlalchemy import URL, create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from registry_app.errors import DatabaseLocked, StorageError, WrongPassphrase
+from registry_app.errors import ConnectionLost, DatabaseLocked, StorageError, WrongPassphrase
 from registry_app.storage import denormalized  # noqa: F401 — registers the copy-keeping listeners
 
 
@@ -49,22 +49,63 @@ class Database:
     def write(self) -> Iterator[Session]:
         """One transaction that may write. On SQLite it starts with BEGIN IMMEDIATE, so two counters
         never interleave inside a numbering or a hash chain; commit on success, roll back on error."""
+        committing = False
         with self._sessions() as session:
-            with session.begin():
-                yield session
+            try:
+                with session.begin():
+                    yield session
+                    committing = True
+            except DBAPIError as exc:
+                if self._lost(exc):
+                    raise _connection_lost(committing) from None
+                raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction (BEGIN DEFERRED on SQLite: does not block other readers)."""
         with self._sessions(bind=self.engine.execution_options(sqlite_begin="DEFERRED")) as session:
-            with session.begin():
-                yield session
+            try:
+                with session.begin():
+                    yield session
+            except DBAPIError as exc:
+                if self._lost(exc):
+                    raise ConnectionLost("与数据库服务器的连接中断，本次查询未完成。请检查网络或联系管理员；"
+                                         "连接恢复后重试即可，无需重启程序") from None
+                raise
+
+    def _lost(self, exc: DBAPIError) -> bool:
+        """A dropped server connection (not a refusal by the database). SQLAlchemy has then already
+        invalidated the pool, and pool_pre_ping replaces any stale connection on the next checkout."""
+        if self.dialect == "sqlite":
+            return False
+        return exc.connection_invalidated or _disconnect_error(exc)
 
     def close(self) -> None:
         self.engine.dispose()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+
+# SQLSTATE class 08 (connection exception), and the server shutting down or restarting (57P01-57P03).
+_DISCONNECT_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _disconnect_error(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    if state.startswith(_DISCONNECT_STATES):
+        return True
+    # psycopg reports a refused or broken socket as an OperationalError without any SQLSTATE.
+    return isinstance(exc, OperationalError) and not state
+
+
+def _connection_lost(committing: bool) -> ConnectionLost:
+    if committing:
+        # The commit was sent but its answer never came: the server either committed whole or not at all.
+        return ConnectionLost("与数据库服务器的连接在保存时中断，无法确认本次操作是否已保存。"
+                              "连接恢复后请先查询确认，再决定是否重新办理")
+    return ConnectionLost("与数据库服务器的连接中断，本次操作未保存（没有写入任何内容）。请检查网络或联系管理员；"
+                          "连接恢复后重试即可，无需重启程序")
 
 
 _URL_LIKE_PATH = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.\-]+:/")
@@ -170,8 +211,10 @@ def open_database(
             raise WrongPassphrase("数据库口令错误，或该文件不是本系统的数据库") from None
         if "locked" in msg or "busy" in msg:
             raise DatabaseLocked("数据库正被另一个程序占用，请稍后再试") from None
-        if isinstance(exc, OperationalError):
-            raise StorageError(f"无法打开数据库：{msg}", code="DB_OPEN_FAILED") from None
+        if not is_sqlite and isinstance(exc, DBAPIError) and _disconnect_error(exc):
+            server = url.query.get("hostaddr") or url.host or "localhost"
+            raise StorageError(f"无法连接数据库服务器 {server}:{url.port or 5432}（服务器未运行或网络不通）：{msg}",
+                               code="DB_OPEN_FAILED") from None
         raise StorageError(f"无法打开数据库：{msg}", code="DB_OPEN_FAILED") from None
     return db
 
