@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -147,7 +146,7 @@ def test_backend_killed_inside_the_registration_leaves_nothing(server, office):
     killer = sa.create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
     killed: list[int] = []
 
-    def kill_after_first_flush(session, _flush_context):  # noqa: ANN001
+    def kill_after_first_flush(session, _flush_context):
         if killed:
             return
         pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
@@ -181,4 +180,47 @@ def test_command_with_the_server_down_exits_3_with_a_code_not_a_traceback(server
     assert "DB_OPEN_FAILED" in said or "CONNECTION_LOST" in said
     assert f"127.0.0.1:{server.port}" in said  # names the server the office has to look at
     server.start()
+    audit_verifies(url)
+
+
+def test_the_marriage_page_keeps_what_was_typed_and_accepts_once_the_server_is_back(qtbot, qapp, server, office):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from tests.ui.test_marriage_page import click, fill_valid_case
+    from ui.app import make_application
+    from ui.main_window import AppState, MainWindow
+    from ui.prompts import RecordingPrompter
+    from ui.workflows.marriage_page import ACCEPTED, FORM
+
+    make_application()
+    url, ctx = office
+    win = MainWindow(AppState(ctx=ctx, prompter=RecordingPrompter()))
+    win.resize(1366, 768)
+    win.show()
+    win.show_page("marriage")
+    page = win.page("marriage")
+    try:
+        man_id, woman_id = fill_valid_case(qtbot, page)
+        qtbot.waitUntil(lambda: "符合结婚登记条件" in page.panel.text(), timeout=5000)
+        server.stop()
+        click(qtbot, page.primary)  # 受理, with the server gone
+        assert page.step == FORM and page.record_id is None
+        kind, _title, text = win.state.prompter.shown[-1]  # through the presenter, with its code
+        assert kind == "warn" and "与数据库服务器的连接中断" in text and "CONNECTION_LOST" in text
+        assert "不予受理" not in page.panel.text()  # the couple was not refused: the server was away
+        # what the clerk typed is all still there
+        assert (page.party1.name.text(), page.party2.name.text()) == ("张伟", "李娜")
+        assert (page.party1.id_number.text(), page.party2.id_number.text()) == (man_id, woman_id)
+        assert page.declarations["signed"].isChecked()
+
+        server.start()
+        click(qtbot, page.primary)  # the same window, the same sign-in
+        assert page.step == ACCEPTED and page.record_id is not None
+        assert counts(url)["records"] == 1
+    finally:
+        win.idle_timer.stop()
+        win.close()
+        win.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     audit_verifies(url)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.marriage_rules import MarriageDeclarations
-from registry_app.errors import Issue, RegistryError
+from registry_app.errors import Issue, RegistryError, StorageError
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.marriage import VARIANTS, MarriageCase, MarriageService, RegistrationResult
 from registry_app.services.staff_names import StaffNames
@@ -531,6 +531,10 @@ class MarriagePage(CorrectionFlow, PageBase):
         unexpected to the prompter. Returns the result, or None when it did not happen."""
         try:
             return fn()
+        except StorageError as exc:
+            # The database, not the couple (a dropped server connection): never "不予受理"; the form stays.
+            present_error(self.state.prompter, exc, "结婚登记")
+            return None
         except RegistryError as exc:
             self.reveal = True
             self.panel.show_state("bad", refusal_title, exc.issues)
