@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from registry_app.domain.ids import IdType
 from registry_app.domain.states import MarriageState
-from registry_app.errors import Issue, Refused, RegistryError
+from registry_app.errors import Issue, Refused, RegistryError, StorageError
 from registry_app.domain.divorce_rules import CERT_STATES, DivorceCheck
 from registry_app.services.divorce import DivorceService
 from registry_app.services.divorce_documents import DivorceDocuments
@@ -438,6 +438,9 @@ class DivorcePage(PageBase):
             out = self.service.apply(case)
         except Refused as exc:
             self._show_check(DivorceCheck.of(exc.issues))
+            return
+        except StorageError as exc:  # the database (a dropped server connection), not the application
+            present_error(self.state.prompter, exc, "离婚登记")
             return
         except RegistryError as exc:
             self._show_check(DivorceCheck([], exc.issues), "未能受理")
