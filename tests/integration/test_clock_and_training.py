@@ -73,6 +73,9 @@ CASEWORK = {
     "adoption revoke": ["1", "--reason", "弄虚作假", "--user", "supervisor"],
     "import archive": [str(EXAMPLES / "archive-sample.csv"), "--user", "clerk"],
     "demo-data": ["--records", "3"],
+    "joint request": ["1", "hukou_marital", "--consent", "1", "--consent", "2", "--user", "clerk"],
+    "joint withdraw": ["1", "--party", "1", "--reason", "不再需要", "--user", "clerk"],
+    "joint receipt": ["1", "--out", "{tmp}/proof.pdf", "--user", "clerk"],
 }
 # `sync check/export --date` name the business day to close (never a future one), not the clock;
 # `adoption check --date` opens no database and stores nothing: it asks "would this case pass on that day".
