@@ -1,7 +1,6 @@
 """The RGC2 credential (COSE_Sign1 over CBOR claims, zlib, Base45) read by pycose, not by the project's code."""
 from __future__ import annotations
 
-import datetime as dt
 import zlib
 
 import base45
@@ -23,7 +22,6 @@ from registry_app.certificates.qr import (
     OK,
     UNKNOWN_KEY,
     VOIDED,
-    QrFields,
     holders_digest,
     key_id_of,
     make_payload,
@@ -31,10 +29,8 @@ from registry_app.certificates.qr import (
     verify_payload,
 )
 
-KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
-KEYS = {key_id_of(KEY.public_key()): KEY.public_key()}
-COUPLE = [("张伟", "32010219950308123X"), ("欧阳晓雯", "320102199711211248")]
-FIELDS = QrFields("J320102-2026-000123", "J", dt.date(2026, 6, 15), "320102", holders_digest(COUPLE))
+from tests.unit.qr_sample import COUPLE, FIELDS, KEY, KEYS
+
 PAYLOAD = make_payload(FIELDS, KEY)
 
 

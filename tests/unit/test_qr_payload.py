@@ -29,10 +29,8 @@ from registry_app.certificates.qr import RGC1_PREFIX as PREFIX
 from registry_app.certificates.qr import make_rgc1_payload as make_payload
 from registry_app.errors import RegistryError
 
-KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
-KEYS = {key_id_of(KEY.public_key()): KEY.public_key()}
-COUPLE = [("张伟", "32010219950308123X"), ("欧阳晓雯", "320102199711211248")]
-FIELDS = QrFields("J320102-2026-000123", "J", dt.date(2026, 6, 15), "320102", holders_digest(COUPLE))
+from tests.unit.qr_sample import COUPLE, FIELDS, KEY, KEYS
+
 PAYLOAD = make_payload(FIELDS, KEY)
 
 
