@@ -68,6 +68,13 @@ class InvalidState(RegistryError):
     code = "INVALID_STATE"
 
 
+class RecordChanged(InvalidState):
+    """Another counter changed the row after this edit read it (versioned edits: services/versions.py);
+    nothing was written."""
+
+    code = "RECORD_CHANGED"
+
+
 class StorageError(RegistryError):
     code = "STORAGE_ERROR"
 

@@ -16,15 +16,24 @@ entries of its own.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from itertools import chain
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from registry_app.clock import Clock
 from registry_app.services import audit
-from registry_app.storage.digests import TOUCHED_KEY, all_record_ids, record_digests, touched_records
+from registry_app.storage.digests import (
+    CLAIMED_KEY,
+    CREATED_KEY,
+    TOUCHED_KEY,
+    all_record_ids,
+    created_records,
+    record_digests,
+    touched_records,
+)
 from registry_app.storage.models import AuditEntry, Certificate, Document, Party, Record
 
 TOUCHED = TOUCHED_KEY
@@ -53,19 +62,24 @@ def _note_touched(session: Session, _context) -> None:
             continue
         if rid is not None and (obj not in session.dirty or session.is_modified(obj)):
             touched.add(rid)
+            if isinstance(obj, Record) and obj in session.new:
+                created_records(session).add(rid)
+
+
+def _forget_all(session: Session) -> None:
+    for key in (TOUCHED, LAST_ENTRY, CREATED_KEY, CLAIMED_KEY):
+        session.info.pop(key, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
-        session.info.pop(TOUCHED, None)
-        session.info.pop(LAST_ENTRY, None)
+        _forget_all(session)
 
 
 @event.listens_for(Session, "after_commit")
 def _done(session: Session) -> None:
-    session.info.pop(TOUCHED, None)
-    session.info.pop(LAST_ENTRY, None)
+    _forget_all(session)
 
 
 @event.listens_for(Session, "before_commit")
@@ -77,6 +91,7 @@ def _seal(session: Session) -> None:
     if not ids:
         return
     last = session.info.get(LAST_ENTRY)
+    _raise_versions(session, ids, last[0] if last else None)
     if last is not None and len(ids) <= INLINE_MAX and _is_newest(session, last[0]):
         entry, _ctx = last
         state = dict((entry.detail or {}).get("state") or {})
@@ -89,6 +104,20 @@ def _seal(session: Session) -> None:
         return
     _seal_in_entries(session, ids, last[1] if last else None, "record.sealed")
     session.info.pop(TOUCHED, None)
+
+
+def _raise_versions(session: Session, ids: list[int], entry: AuditEntry | None) -> None:
+    """Versioned edits: every record this transaction changed gets a new version, stamped with who and
+    when (the operation's audit entry). Records it created start at 1; records a service claimed
+    (services/versions.py) were raised already."""
+    skip = session.info.get(CREATED_KEY, set()) | session.info.get(CLAIMED_KEY, set())
+    bump = [i for i in ids if i not in skip]
+    who = entry.username if entry is not None else "system"
+    when = dt.datetime.fromisoformat(entry.ts) if entry is not None else Clock().now()
+    for i in range(0, len(bump), SEAL_CHUNK):
+        session.execute(update(Record).where(Record.id.in_(bump[i:i + SEAL_CHUNK]))
+                        .values(version=Record.version + 1, changed_by=who, changed_at=when)
+                        .execution_options(synchronize_session="fetch"))
 
 
 def _is_newest(session: Session, entry: AuditEntry) -> bool:

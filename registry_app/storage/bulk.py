@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from registry_app.storage.digests import SEALED_CHILDREN, touched_records
+from registry_app.storage.digests import SEALED_CHILDREN, created_records, touched_records
 
 
 class SharedData(dict):
@@ -69,6 +69,8 @@ def _note_records(session: Session, table: Table, rows: list[dict]) -> None:
     key = "id" if table.name == "records" else "record_id" if table.name in SEALED_CHILDREN else None
     if key and key in rows[0]:
         touched_records(session).update(row[key] for row in rows if row[key] is not None)
+    if table.name == "records" and "id" in rows[0]:
+        created_records(session).update(row["id"] for row in rows if row["id"] is not None)
 
 
 __all__ = ["SharedData", "insert_rows"]

@@ -28,6 +28,8 @@ CHUNK = 2000
 #: Tables whose rows belong to a record's state, besides `records` itself.
 SEALED_CHILDREN = ("parties", "certificates", "documents")
 TOUCHED_KEY = "registry.touched_records"
+CREATED_KEY = "registry.created_records"
+CLAIMED_KEY = "registry.claimed_records"
 
 
 def touched_records(session: Session) -> set[int]:
@@ -35,8 +37,18 @@ def touched_records(session: Session) -> set[int]:
     return session.info.setdefault(TOUCHED_KEY, set())
 
 
+def created_records(session: Session) -> set[int]:
+    """Ids of records this transaction inserted: nobody can hold an older version of them."""
+    return session.info.setdefault(CREATED_KEY, set())
+
+
+def claimed_records(session: Session) -> set[int]:
+    """Ids of records whose version this transaction has already raised (services/versions.py)."""
+    return session.info.setdefault(CLAIMED_KEY, set())
+
+
 _SKIP = {
-    "records": {"id"},
+    "records": {"id", "version", "changed_by", "changed_at"},
     "parties": {"id", "record_id", "name_initials", "id_tail", "registration_date"},
     "certificates": {"id", "record_id"},
     "documents": {"id", "record_id"},

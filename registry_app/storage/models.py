@@ -102,6 +102,12 @@ class Record(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Versioned edits (revision 0013): raised by every transaction that changes the record's state (its row,
+    # parties, certificates, documents); an edit carrying an older version is refused (services/versions.py).
+    # Who and when are the last change's, for the refusal to name. Bookkeeping, not content: not digested.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    changed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     parties: Mapped[list[Party]] = relationship(
         back_populates="record", order_by="Party.position", cascade="all, delete-orphan"
@@ -324,6 +330,7 @@ class WorkCase(Base):
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     resolution: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # revision 0013
 
     __table_args__ = (Index("ix_work_cases_record", "record_id"),)  # revision 0003
 
@@ -351,6 +358,8 @@ class Correction(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     decision_note: Mapped[str] = mapped_column(Text, default="")
+    # the record's version the proposal was made against (revision 0013): approving after it changed is refused
+    record_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (Index("ix_corrections_record", "record_id"),)
 
@@ -440,6 +449,7 @@ class Appointment(Base):
     booked_by: Mapped[str] = mapped_column(String(64))
     booked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # revision 0013
 
     __table_args__ = (Index("ix_appointments_slot", "slot_id"), Index("ix_appointments_record", "record_id"))
 
