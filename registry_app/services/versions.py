@@ -65,6 +65,14 @@ def claim(ctx: AppContext, s: Session, row, version: int | None) -> None:
         claimed_records(s).add(row.id)
 
 
+def expect(s: Session, row, version: int | None) -> None:
+    """Refuse when `row` is no longer at `version`, without raising it: for a step that reads the row to
+    act elsewhere (a correction proposed against the record as the clerk saw it)."""
+    version = checked_version(version)
+    if version is not None and row.version != version:
+        raise changed(s, row)
+
+
 def claim_record(ctx: AppContext, s: Session, record_id: int, version: int | None) -> Record:
     """Load and claim a record by id (NotFound RECORD_NOT_FOUND when there is none)."""
     rec = s.get(Record, record_id)
@@ -101,4 +109,4 @@ def last_change(s: Session, row) -> tuple[str | None, object]:
     return entry[0], dt.datetime.fromisoformat(entry[1])
 
 
-__all__ = ["CODE", "RecordChanged", "changed", "checked_version", "claim", "claim_record", "last_change", "local_time"]
+__all__ = ["CODE", "RecordChanged", "changed", "checked_version", "claim", "claim_record", "expect", "last_change", "local_time"]
