@@ -101,29 +101,49 @@ def list_bookings(env: Env, day: str, user: str) -> None:
         emit([b.to_dict() for b in Appointments(env.context(user=user)).bookings(_day(day, "DAY"))])
 
 
+_EXPECT_VERSION = click.option(
+    "--expect-version", "expect_version", type=int, default=None,
+    help="预约的版本号（list 所示）：其间已被他人修改则拒绝（RECORD_CHANGED），不作任何更改")
+
+
 @appointments.command("arrive")
 @click.argument("appointment_id", type=int)
+@_EXPECT_VERSION
 @click.option("--user", required=True)
 @pass_env
-def arrive(env: Env, appointment_id: int, user: str) -> None:
+def arrive(env: Env, appointment_id: int, expect_version: int | None, user: str) -> None:
     """The booked couple came: the booking is kept and they get a queue ticket."""
     from registry_app.services.appointments import Appointments
 
     with handled():
-        booking, ticket = Appointments(env.context(user=user)).arrive(appointment_id)
+        booking, ticket = Appointments(env.context(user=user)).arrive(appointment_id, version=expect_version)
         emit({"appointment": booking.to_dict(), "ticket": ticket.to_dict()})
 
 
 @appointments.command("cancel")
 @click.argument("appointment_id", type=int)
 @click.option("--reason", default="")
+@_EXPECT_VERSION
 @click.option("--user", required=True)
 @pass_env
-def cancel(env: Env, appointment_id: int, reason: str, user: str) -> None:
+def cancel(env: Env, appointment_id: int, reason: str, expect_version: int | None, user: str) -> None:
     from registry_app.services.appointments import Appointments
 
     with handled():
-        emit(Appointments(env.context(user=user)).cancel(appointment_id, reason).to_dict())
+        emit(Appointments(env.context(user=user)).cancel(appointment_id, reason, version=expect_version).to_dict())
+
+
+@appointments.command("missed")
+@click.argument("appointment_id", type=int)
+@_EXPECT_VERSION
+@click.option("--user", required=True)
+@pass_env
+def missed(env: Env, appointment_id: int, expect_version: int | None, user: str) -> None:
+    """The booked couple did not come (未到): the slot's place is free again."""
+    from registry_app.services.appointments import Appointments
+
+    with handled():
+        emit(Appointments(env.context(user=user)).missed(appointment_id, version=expect_version).to_dict())
 
 
 @appointments.command("closing")

@@ -153,11 +153,13 @@ def sync_cases(env: Env, show_all: bool, user: str) -> None:
 @sync.command("resolve")
 @click.argument("case_id", type=int)
 @click.option("--note", required=True, help="处理情况")
+@click.option("--expect-version", "expect_version", type=int, default=None,
+              help="事项的版本号（cases 所示）：其间已被他人处理则拒绝（RECORD_CHANGED）")
 @click.option("--user", required=True)
 @pass_env
-def sync_resolve(env: Env, case_id: int, note: str, user: str) -> None:
+def sync_resolve(env: Env, case_id: int, note: str, expect_version: int | None, user: str) -> None:
     with handled():
-        emit(_service(env, user).resolve_case(case_id, note).to_dict())
+        emit(_service(env, user).resolve_case(case_id, note, version=expect_version).to_dict())
 
 
 # --- receiving side ----------------------------------------------------------------------------

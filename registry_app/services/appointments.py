@@ -18,7 +18,7 @@ from registry_app.domain.field_rules import forbidden_character, text_issues
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import AppointmentState, DivorceState, RecordKind
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
-from registry_app.services import audit
+from registry_app.services import audit, versions
 from registry_app.services.context import AppContext
 from registry_app.services.queue import SERVICES, Queue, TicketView
 from registry_app.services.transitions import move
@@ -61,6 +61,7 @@ class BookingView:
     names: str
     phone: str
     record_id: int | None
+    version: int  # what an edit from this view claims (services/versions.py)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "day": self.day.isoformat()}
@@ -195,7 +196,7 @@ class Appointments:
     @staticmethod
     def _view(a: Appointment, slot: AppointmentSlot) -> BookingView:
         return BookingView(a.id, slot.id, slot.day, slot.start, slot.counter, a.service, SERVICES[a.service], a.status,
-                           AppointmentState.label(a.status), a.names, a.phone, a.record_id)
+                           AppointmentState.label(a.status), a.names, a.phone, a.record_id, a.version)
 
     def bookings(self, day: dt.date) -> list[BookingView]:
         self.ctx.require(Permission.REGISTER)
@@ -214,29 +215,35 @@ class Appointments:
                 raise NotFound(f"没有这个预约：{appointment_id}", code="APPOINTMENT_NOT_FOUND", field="appointment")
             return dict(a.details or {})
 
-    def _change(self, appointment_id: int, target: AppointmentState, action: str, reason: str = ""):
+    def _change(self, appointment_id: int, target: AppointmentState, action: str, reason: str = "",
+                version: int | None = None):
+        """Move a booking on from 已预约. `version` is the one the page read (None from the shell): a
+        booking another counter changed since is refused with RECORD_CHANGED before anything is checked."""
         self.ctx.require(Permission.REGISTER)
+        version = versions.checked_version(version)
         with self.ctx.db.write() as s:
             a = s.get(Appointment, appointment_id)
             if a is None:
                 raise NotFound(f"没有这个预约：{appointment_id}", code="APPOINTMENT_NOT_FOUND", field="appointment")
+            versions.claim(self.ctx, s, a, version)
             if a.status != AppointmentState.BOOKED:   # staying put is no move: say so rather than act twice
                 raise InvalidState(f"该预约已是“{AppointmentState.label(a.status)}”", code="APPOINTMENT_NOT_BOOKED")
             move(self.ctx, s, a, target.value, action=action, detail={"slot_id": a.slot_id}, reason=reason)
             ticket = None
             if target is AppointmentState.ARRIVED:
                 ticket = Queue(self.ctx).issue_in(s, a.service, a.id)
+            s.flush()
             return self._view(a, s.get(AppointmentSlot, a.slot_id)), ticket
 
-    def cancel(self, appointment_id: int, reason: str = "") -> BookingView:
-        return self._change(appointment_id, AppointmentState.CANCELLED, "appointment.cancel", reason)[0]
+    def cancel(self, appointment_id: int, reason: str = "", *, version: int | None = None) -> BookingView:
+        return self._change(appointment_id, AppointmentState.CANCELLED, "appointment.cancel", reason, version)[0]
 
-    def missed(self, appointment_id: int) -> BookingView:
-        return self._change(appointment_id, AppointmentState.MISSED, "appointment.missed")[0]
+    def missed(self, appointment_id: int, *, version: int | None = None) -> BookingView:
+        return self._change(appointment_id, AppointmentState.MISSED, "appointment.missed", version=version)[0]
 
-    def arrive(self, appointment_id: int) -> tuple[BookingView, TicketView]:
+    def arrive(self, appointment_id: int, *, version: int | None = None) -> tuple[BookingView, TicketView]:
         """The couple came: the booking is kept and they take a queue ticket, in one transaction."""
-        return self._change(appointment_id, AppointmentState.ARRIVED, "appointment.arrive")
+        return self._change(appointment_id, AppointmentState.ARRIVED, "appointment.arrive", version=version)
 
     # --- divorce windows closing ------------------------------------------------------------------
     def closing_windows(self, within_days: int = 7) -> list[ClosingWindow]:

@@ -173,6 +173,7 @@ class WorkCaseView:
     opened_at: str
     resolved_by: str | None
     resolution: str
+    version: int  # what a resolution from this view claims (services/versions.py)
 
     def to_dict(self) -> dict:
         return asdict(self)

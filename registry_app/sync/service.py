@@ -20,10 +20,11 @@ from registry_app.domain.roles import Permission
 from registry_app.domain.states import BatchState, WorkCaseState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused, RegistryError
 from registry_app.fsutil import write_atomic
-from registry_app.services import audit
+from registry_app.services import audit, versions
 from registry_app.services.events import append_event
 from registry_app.services.office_keys import create_office_key
 from registry_app.services.settings import load_settings
+from registry_app.services.transitions import move
 from registry_app.storage.models import Batch, KeyMaterial, Record, RecordEvent, WorkCase
 from registry_app.sync.acks import AckMixin
 from registry_app.sync.base import (OFFICE_KEY, PROVINCE_KEY, as_date,  # noqa: F401
@@ -155,23 +156,26 @@ class SyncService(ExportMixin, AckMixin, ReferenceMixin):
                                         CASE_STATUS_ZH.get(c.status, c.status), c.event_id,
                                         ev.event_type if ev else None, c.record_id,
                                         rec.certificate_no if rec else None, c.code, c.message,
-                                        c.opened_at.isoformat(), c.resolved_by, c.resolution or ""))
+                                        c.opened_at.isoformat(), c.resolved_by, c.resolution or "", c.version))
             return out
 
-    def resolve_case(self, case_id: int, note: str) -> WorkCaseView:
+    def resolve_case(self, case_id: int, note: str, *, version: int | None = None) -> WorkCaseView:
+        """Close a work item with what was done. `version` is the one the list showed (None from the
+        shell): an item resolved at another desk since is refused with RECORD_CHANGED naming who."""
         user = self.ctx.require(Permission.APPROVE_CORRECTION)
         if not (note or "").strip():
             raise Refused([Issue("NOTE_REQUIRED", "请填写处理情况", "note")])
+        version = versions.checked_version(version)
         with self.ctx.db.write() as s:
             case = s.get(WorkCase, case_id)
             if case is None:
                 raise NotFound(f"待办事项不存在：{case_id}", code="CASE_NOT_FOUND")
+            versions.claim(self.ctx, s, case, version)
             if case.status != WorkCaseState.OPEN:
                 raise InvalidState("该事项已处理", code="CASE_RESOLVED")
-            case.status, case.resolved_by, case.resolution = WorkCaseState.RESOLVED.value, user.username, note.strip()
-            s.flush()
-            audit.record(self.ctx, s, "sync.case_resolved", "work_case", case.id,
-                         {"event_id": case.event_id, "code": case.code}, reason=note.strip())
+            case.resolved_by, case.resolution = user.username, note.strip()
+            move(self.ctx, s, case, WorkCaseState.RESOLVED.value, action="sync.case_resolved",
+                 detail={"event_id": case.event_id, "code": case.code}, reason=note.strip())
         return next(c for c in self.work_cases(open_only=False) if c.id == case_id)
 
     # --- small helpers for the page ---------------------------------------------------------------
