@@ -3,10 +3,13 @@
     registry adoption check    --input CASE.json [--date YYYY-MM-DD]
     registry adoption register --input CASE.json --user USER [--date YYYY-MM-DD] [--blank-serial S]
     registry adoption dissolve RECORD_ID --input D.json --user USER [--date YYYY-MM-DD] [--blank-serial S]
-    registry adoption revoke   RECORD_ID --reason TEXT --user USER [--date YYYY-MM-DD]
+                               [--expect-version N]
+    registry adoption revoke   RECORD_ID --reason TEXT --user USER [--date YYYY-MM-DD] [--expect-version N]
 
 The case file is described in resources/examples/ADOPTION_CASE.md. `--date` on register, dissolve and
 revoke is accepted on a training database only; `check` opens no database and stores nothing.
+`--expect-version` is the record's version as `registry record show` printed it: refused with
+RECORD_CHANGED when the record has changed since.
 """
 from __future__ import annotations
 
@@ -16,6 +19,9 @@ import click
 
 from registry_app.cli import Env, emit, handled, parse_date_option, pass_env
 from registry_app.commands.common import read_case, read_photo
+
+#: --expect-version: the record's version as `registry record show` printed it (None: not read first)
+EXPECT_VERSION_HELP = "按 registry record show 显示的版本号办理；记录此后已被他人修改则不办理（RECORD_CHANGED）"
 
 
 @click.group()
@@ -67,16 +73,17 @@ def register(env: Env, input_path: Path, user: str, date: str | None, blank_seri
 @click.option("--user", required=True)
 @click.option("--date", default=None, help="登记日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @click.option("--blank-serial", default=None, help="空白解除收养关系证明印制号")
+@click.option("--expect-version", "expect_version", type=int, default=None, help=EXPECT_VERSION_HELP)
 @pass_env
 def dissolve(env: Env, record_id: int, input_path: Path, user: str, date: str | None,
-             blank_serial: str | None) -> None:
+             blank_serial: str | None, expect_version: int | None) -> None:
     """Register the dissolution of an adoption by agreement (CC 1114, 1115)."""
     from registry_app.services.adoption import AdoptionService
 
     with handled():
         raw = read_case(input_path)
         ctx = env.context(date=date, user=user)
-        emit(AdoptionService(ctx).dissolve(record_id, raw, blank_serial=blank_serial))
+        emit(AdoptionService(ctx).dissolve(record_id, raw, blank_serial=blank_serial, version=expect_version))
 
 
 @adoption.command("revoke")
@@ -84,14 +91,15 @@ def dissolve(env: Env, record_id: int, input_path: Path, user: str, date: str | 
 @click.option("--reason", required=True, help="撤销理由")
 @click.option("--user", required=True)
 @click.option("--date", default=None, help="撤销日期 YYYY-MM-DD（仅培训数据库；默认今天）")
+@click.option("--expect-version", "expect_version", type=int, default=None, help=EXPECT_VERSION_HELP)
 @pass_env
-def revoke(env: Env, record_id: int, reason: str, user: str, date: str | None) -> None:
+def revoke(env: Env, record_id: int, reason: str, user: str, date: str | None, expect_version: int | None) -> None:
     """Revoke a fraudulently obtained adoption registration (AR 13; supervisor)."""
     from registry_app.services.adoption import AdoptionService
 
     with handled():
         ctx = env.context(date=date, user=user)
-        emit(AdoptionService(ctx).revoke(record_id, reason))
+        emit(AdoptionService(ctx).revoke(record_id, reason, version=expect_version))
 
 
 COMMANDS = [adoption]

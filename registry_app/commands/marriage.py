@@ -8,6 +8,9 @@ import click
 from registry_app.cli import Env, emit, handled, pass_env
 from registry_app.commands.common import read_case, read_photo
 
+#: --expect-version: the record's version as `registry record show` printed it (None: not read first)
+EXPECT_VERSION_HELP = "按 registry record show 显示的版本号办理；记录此后已被他人修改则不办理（RECORD_CHANGED）"
+
 
 @click.group()
 def marriage() -> None:
@@ -38,9 +41,10 @@ def register(env: Env, input_path: Path, user: str, date: str | None) -> None:
 @click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
 @click.option("--user", required=True)
 @click.option("--date", default=None, help="补发日期 YYYY-MM-DD（仅培训数据库；默认今天）")
+@click.option("--expect-version", "expect_version", type=int, default=None, help=EXPECT_VERSION_HELP)
 @pass_env
 def reissue(env: Env, record_id: int | None, certificate_no: str | None, input_path: Path, user: str,
-            date: str | None) -> None:
+            date: str | None, expect_version: int | None) -> None:
     """Reissue (补领) a marriage or divorce certificate: a BJ or BL number, the old certificate replaced."""
     from registry_app.errors import Issue, Refused
     from registry_app.services.reissue import CertificateReissue
@@ -51,7 +55,7 @@ def reissue(env: Env, record_id: int | None, certificate_no: str | None, input_p
         request = read_case(input_path)
         ctx = env.context(date=date, user=user)
         ref = record_id if record_id is not None else certificate_no
-        emit(CertificateReissue(ctx).reissue(ref, request).to_dict())
+        emit(CertificateReissue(ctx).reissue(ref, request, version=expect_version).to_dict())
 
 
 @marriage.command("annotate")
@@ -59,14 +63,17 @@ def reissue(env: Env, record_id: int | None, certificate_no: str | None, input_p
 @click.option("--input", "input_path", type=click.Path(path_type=Path), required=True)
 @click.option("--user", required=True)
 @click.option("--date", default=None, help="备注日期 YYYY-MM-DD（仅培训数据库；默认今天）")
+@click.option("--expect-version", "expect_version", type=int, default=None, help=EXPECT_VERSION_HELP)
 @pass_env
-def annotate(env: Env, record_id: int, input_path: Path, user: str, date: str | None) -> None:
+def annotate(env: Env, record_id: int, input_path: Path, user: str, date: str | None,
+             expect_version: int | None) -> None:
     """Annotate a court judgment (marriage invalid or revoked) on a record. Supervisor only."""
     from registry_app.services.court_annotation import CourtAnnotation
 
     with handled():
         judgment = read_case(input_path)
-        emit(CourtAnnotation(env.context(date=date, user=user)).annotate_judgment(record_id, judgment))
+        emit(CourtAnnotation(env.context(date=date, user=user)).annotate_judgment(record_id, judgment,
+                                                                                     version=expect_version))
 
 
 @marriage.command("void")
@@ -76,15 +83,18 @@ def annotate(env: Env, record_id: int, input_path: Path, user: str, date: str | 
 @click.option("--blank-serial", default=None, help="补发新字号所用空白证书印制号")
 @click.option("--user", required=True)
 @click.option("--date", default=None, help="YYYY-MM-DD（仅培训数据库；默认今天）")
+@click.option("--expect-version", "expect_version", type=int, default=None,
+              help="持有该证书的记录的版本号；" + EXPECT_VERSION_HELP)
 @pass_env
 def void(env: Env, certificate_no: str, reason: str, no_reissue_number: bool, blank_serial: str | None, user: str,
-         date: str | None) -> None:
+         date: str | None, expect_version: int | None) -> None:
     """Void an issued certificate; while the record is in force the next number replaces it. Supervisor only."""
     from registry_app.services.certificate_voiding import CertificateVoiding
 
     with handled():
         emit(CertificateVoiding(env.context(date=date, user=user)).void_certificate(
-            certificate_no, reason, reissue_number=not no_reissue_number, blank_serial=blank_serial))
+            certificate_no, reason, reissue_number=not no_reissue_number, blank_serial=blank_serial,
+            version=expect_version))
 
 
 @marriage.command("proof")

@@ -1,4 +1,9 @@
-"""`registry search`, `registry import archive`, `registry stats`, `registry correction ...`."""
+"""`registry search`, `registry record show`, `registry import archive`, `registry stats`,
+`registry correction ...`.
+
+A correction proposed from the shell may name the record's version it was checked against
+(`--expect-version N`, as `registry record show` printed it): refused with RECORD_CHANGED when the record
+has changed since."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,6 +34,26 @@ def search(env: Env, query, user, limit, offset, kind, status, date_from, date_t
         page = RecordSearch(ctx).search(query, kind=kind, status=status, date_from=parse_date_option(date_from, "from"),
                                         date_to=parse_date_option(date_to, "to"), limit=limit, offset=offset)
         emit(page.to_dict())
+
+
+EXPECT_VERSION_HELP = "按 registry record show 显示的版本号办理；记录此后已被他人修改则不办理（RECORD_CHANGED）"
+
+
+@click.group("record")
+def record() -> None:
+    """登记记录 (a record's page)."""
+
+
+@record.command("show")
+@click.argument("record_id", type=int)
+@click.option("--user", required=True)
+@pass_env
+def record_show(env: Env, record_id, user) -> None:
+    """档案详情：状态、当事人、办理经过、证书、更正，及记录的版本号 version（记作查阅）。"""
+    from registry_app.services.record_history import RecordHistory
+
+    with handled():
+        emit(RecordHistory(env.context(user=user)).record(record_id).to_dict())
 
 
 @click.group("import")
@@ -97,15 +122,17 @@ def _changes(pairs: tuple[str, ...], changes_json: str | None) -> list[dict]:
 @click.option("--changes", "changes_json", default=None, help="JSON文件：[{\"path\": ..., \"new\": ...}]")
 @click.option("--reason", required=True)
 @click.option("--evidence", default="")
+@click.option("--expect-version", "expect_version", type=int, default=None, help=EXPECT_VERSION_HELP)
 @click.option("--user", required=True)
 @pass_env
-def correction_propose(env: Env, record_id, pairs, changes_json, reason, evidence, user) -> None:
+def correction_propose(env: Env, record_id, pairs, changes_json, reason, evidence, expect_version, user) -> None:
     from registry_app.domain.states import CorrectionState
     from registry_app.services.corrections import Corrections
 
     with handled():
         ctx = env.context(user=user)
-        cid = Corrections(ctx).propose(record_id, _changes(pairs, changes_json), reason, evidence)
+        cid = Corrections(ctx).propose(record_id, _changes(pairs, changes_json), reason, evidence,
+                                       version=expect_version)
         emit({"correction_id": cid, "status": CorrectionState.PROPOSED.value})
 
 
@@ -144,5 +171,5 @@ def correction_history(env: Env, record_id, user) -> None:
         emit({"corrections": [c.to_dict() for c in Corrections(env.context(user=user)).history(record_id)]})
 
 
-COMMANDS = [search, import_group, stats, correction]
+COMMANDS = [search, record, import_group, stats, correction]
 

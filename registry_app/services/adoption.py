@@ -41,7 +41,7 @@ from registry_app.domain.parties import PersonInput
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import AdoptionState, CertificateState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
-from registry_app.services import audit, documents
+from registry_app.services import audit, documents, versions
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.numbering import allocate
@@ -207,15 +207,19 @@ class AdoptionService:
             rec = self._get(s, record_id)
             return evaluate_dissolution(self._dissolution_case(rec, dissolution_dict))
 
-    def dissolve(self, record_id: int, dissolution_dict: dict, blank_serial: str | None = None) -> dict:
+    def dissolve(self, record_id: int, dissolution_dict: dict, blank_serial: str | None = None, *,
+                 version: int | None = None) -> dict:
         """Register the dissolution of an adoption by agreement: the adoption certificate is taken
-        back (surrendered) and a dissolution certificate (JC) is issued."""
+        back (surrendered) and a dissolution certificate (JC) is issued. `version` is the record's as
+        the page showed it (None: not read first; RECORD_CHANGED when it has changed since)."""
         user = self.ctx.require(Permission.REGISTER)
         today = self.ctx.clock.today()
+        versions.checked_version(version)
         with self.ctx.db.write() as s:
+            rec = self._get(s, record_id)
+            versions.claim(self.ctx, s, rec, version)
             settings = load_settings(s)
             self._require_handled(settings)
-            rec = self._get(s, record_id)
             if rec.status != AdoptionState.REGISTERED:
                 raise InvalidState(f"当前状态为“{AdoptionState.label(rec.status)}”，不能解除收养关系",
                                    code="ADOPTION_NOT_REGISTERED")
@@ -254,15 +258,17 @@ class AdoptionService:
             })
             return AdoptionResult(rec.id, number, rec.status, blank_serial).to_dict()
 
-    def revoke(self, record_id: int, reason: str) -> dict:
+    def revoke(self, record_id: int, reason: str, *, version: int | None = None) -> dict:
         """AR 13: an adoption obtained by fraud is void; the office revokes the registration and
-        takes back (voids) the certificate. Supervisor only."""
+        takes back (voids) the certificate. Supervisor only. `version` as for `dissolve`."""
         user = self.ctx.require(Permission.REVOKE)
         if not isinstance(reason, str) or not reason.strip():
             raise Refused([Issue("REASON_REQUIRED", "请填写撤销理由（弄虚作假骗取收养登记的事实和依据）", "reason")])
         today = self.ctx.clock.today()
+        versions.checked_version(version)
         with self.ctx.db.write() as s:
             rec = self._get(s, record_id)
+            versions.claim(self.ctx, s, rec, version)
             if rec.status != AdoptionState.REGISTERED:
                 raise InvalidState(f"当前状态为“{AdoptionState.label(rec.status)}”，不能撤销",
                                    code="ADOPTION_NOT_REGISTERED")

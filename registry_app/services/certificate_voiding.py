@@ -1,7 +1,8 @@
 """Voiding a certificate (spoiled, wrongly printed, wrongly numbered): the number stays on record as
 "voided" and is never reused; the blank booklets it was printed on are spoiled; while the record is in
 force a replacement with the next number of the same type is issued in the same transaction. Supervisor
-only. One transaction, audited, with its sync event."""
+only. One transaction, audited, with its sync event; the record holding the certificate is claimed at the
+version the page read (services/versions.py: RECORD_CHANGED otherwise)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from registry_app.domain.field_rules import text_issues
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import BlankState, CertificateState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
-from registry_app.services import audit
+from registry_app.services import audit, versions
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.numbering import allocate
@@ -31,11 +32,13 @@ class CertificateVoiding:
         self.ctx = ctx
 
     def void_certificate(self, certificate_no: str, reason: str, reissue_number: bool = True,
-                         blank_serial: str | None = None) -> dict:
+                         blank_serial: str | None = None, *, version: int | None = None) -> dict:
         """Void an issued certificate (spoiled, wrongly printed, wrongly numbered). The number stays on
         record as voided; while the record is in force a replacement with the next number of the same
-        type is issued in the same transaction (unless `reissue_number` is False)."""
+        type is issued in the same transaction (unless `reissue_number` is False). `version` is that of
+        the record holding the certificate, as the page showed it (None: not read first)."""
         user = self.ctx.require(Permission.VOID_CERTIFICATE)
+        versions.checked_version(version)
         if not isinstance(reason, str) or not reason.strip():
             raise Refused([Issue("REASON_REQUIRED", "请填写作废原因", "reason")])
         if bad := text_issues(reason, "reason"):
@@ -44,15 +47,18 @@ class CertificateVoiding:
         today = self.ctx.clock.today()
         with self.ctx.db.write() as s:
             number = str(certificate_no or "").strip().upper()
-            cert = s.execute(select(Certificate).where(Certificate.number == number)).scalar_one_or_none()
-            if cert is None:
+            record_id = s.execute(select(Certificate.record_id).where(Certificate.number == number)).scalar()
+            if record_id is None:
                 raise NotFound(f"证书字号不存在：{number}", code="CERTIFICATE_NOT_FOUND")
+            # the record first: the certificate is read after the claim, as the record now holds it
+            rec = marital_record(s, record_id)
+            versions.claim(self.ctx, s, rec, version)
+            cert = s.execute(select(Certificate).where(Certificate.number == number)).scalar_one()
             if cert.cert_type not in BOOKLET_OF_TYPE:
                 raise Refused([Issue("CERTIFICATE_TYPE_UNSUPPORTED", "此处只作废结婚证、离婚证及其补发证", "certificate_no")])
             if cert.status != CertificateState.ISSUED:
                 raise InvalidState(f"证书{number}已失效（{cert.void_reason or CertificateState.label(cert.status)}），不能再作废",
                                    code="CERTIFICATE_NOT_ISSUED")
-            rec = marital_record(s, cert.record_id)
             in_force = rec.status == IN_FORCE[rec.kind]
             replace = bool(reissue_number) and in_force
             if blank_serial and not replace:

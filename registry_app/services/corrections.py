@@ -6,6 +6,11 @@ as the counter (person_issues for party fields): a correction may not introduce 
 did not have. Approval applies every change in one transaction, after checking that the record still
 holds the old values (two proposals on the same field cannot silently overwrite each other), and, when
 the record has ever produced a sync event, appends a "record.corrected" event for the province.
+
+Versioned (services/versions.py): a proposal is made against the record as the clerk saw it (`version`)
+and keeps that version; approving claims the record at it, so a proposal the record has moved past since
+(another correction approved, a judgment annotated) is refused with RECORD_CHANGED and stays proposed —
+the supervisor rejects it and the clerk proposes again against what the record now says.
 """
 from __future__ import annotations
 
@@ -20,13 +25,13 @@ from registry_app.domain.field_rules import normalise_id, structure_issues, text
 from registry_app.domain.parties import person_issues
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import CorrectionState
-from registry_app.errors import InvalidState, Issue, NotFound, Refused
-from registry_app.services import audit
+from registry_app.errors import InvalidState, Issue, NotFound, RecordChanged, Refused
+from registry_app.services import audit, versions
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.people import initials, party_to_input
 from registry_app.services.transitions import move
-from registry_app.storage.models import Certificate, Correction, Party, Record, RecordEvent
+from registry_app.storage.models import Certificate, Correction, Party, Record, RecordEvent, User
 
 PARTY_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "nationality", "ethnicity", "occupation",
                 "education", "residence", "phone", "prior_status")
@@ -55,6 +60,7 @@ class CorrectionView:
     decided_by: str | None
     decided_at: str | None
     decision_note: str
+    record_version: int | None = None   # the record's version the proposal was made against
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -63,7 +69,7 @@ class CorrectionView:
     def of(cls, c: Correction) -> "CorrectionView":
         return cls(c.id, c.record_id, c.status, CorrectionState.label(c.status), list(c.changes), c.reason,
                    c.evidence or "", c.proposed_by, c.proposed_at.isoformat(), c.decided_by,
-                   c.decided_at.isoformat() if c.decided_at else None, c.decision_note or "")
+                   c.decided_at.isoformat() if c.decided_at else None, c.decision_note or "", c.record_version)
 
 
 def _jsonable(value):
@@ -273,8 +279,12 @@ class Corrections:
         rec.updated_at = self.ctx.clock.now()
 
     # --- the workflow --------------------------------------------------------------------------------
-    def propose(self, record_id: int, changes: list[dict], reason: str, evidence: str = "") -> int:
+    def propose(self, record_id: int, changes: list[dict], reason: str, evidence: str = "", *,
+                version: int | None = None) -> int:
+        """Propose `changes` to the record as the clerk saw it at `version` (None: as it is now); refused
+        with RECORD_CHANGED when the record has changed since. The record itself is not changed."""
         user = self.ctx.require(Permission.PROPOSE_CORRECTION)
+        versions.checked_version(version)
         if not isinstance(reason, str) or not reason.strip():
             raise Refused([Issue("REASON_REQUIRED", "请填写更正原因", "reason")])
         if not isinstance(evidence, str):
@@ -283,12 +293,14 @@ class Corrections:
             raise Refused(bad)
         with self.ctx.db.write() as s:
             rec = self._record(s, record_id)
+            versions.expect(s, rec, version)
             normalised = self._normalised(rec, changes)
             issues = self._validate(s, rec, normalised)
             if issues:
                 raise Refused(issues)
             c = Correction(record_id=rec.id, changes=normalised, reason=reason.strip(), evidence=(evidence or "").strip(),
-                           status=CorrectionState.PROPOSED, proposed_by=user.username, proposed_at=self.ctx.clock.now())
+                           status=CorrectionState.PROPOSED, proposed_by=user.username, proposed_at=self.ctx.clock.now(),
+                           record_version=rec.version)
             s.add(c)
             s.flush()
             audit.record(self.ctx, s, "correction.proposed", "correction", c.id,
@@ -300,6 +312,12 @@ class Corrections:
         with self.ctx.db.write() as s:
             c = self._open(s, correction_id, user.username)
             rec = self._record(s, c.record_id)
+            try:  # the record as the proposal saw it (None: proposed before versions, the old values decide)
+                versions.claim(self.ctx, s, rec, c.record_version)
+            except RecordChanged:
+                s.refresh(c)
+                self._undecided(s, c)      # another supervisor decided it meanwhile: say who
+                raise self._moved_on(s, rec) from None
             stale = [ch["path"] for ch in c.changes if self._current(rec, ch["path"]) != ch["old"]]
             if stale:
                 raise InvalidState(f"记录在提出更正后已被改动（{'、'.join(stale)}），请重新提出更正",
@@ -361,13 +379,38 @@ class Corrections:
             raise NotFound(f"登记记录不存在：{record_id}", code="RECORD_NOT_FOUND")
         return rec
 
-    @staticmethod
-    def _open(s: Session, correction_id: int, username: str) -> Correction:
-        c = s.get(Correction, correction_id)
+    @classmethod
+    def _open(cls, s: Session, correction_id: int, username: str) -> Correction:
+        # locked (PostgreSQL) so two supervisors deciding at once are taken one after the other
+        c = s.get(Correction, correction_id, with_for_update=True) if valid_record_id(correction_id) else None
         if c is None:
             raise NotFound(f"更正申请不存在：{correction_id}", code="CORRECTION_NOT_FOUND")
-        if c.status != CorrectionState.PROPOSED:
-            raise InvalidState(f"该更正申请{CorrectionState.label(c.status)}", code="CORRECTION_DECIDED")
+        cls._undecided(s, c)
         if c.proposed_by == username:
             raise Refused([Issue("SELF_APPROVAL", "不能审批本人提出的更正", "decided_by")])
         return c
+
+    @staticmethod
+    def _undecided(s: Session, c: Correction) -> None:
+        """CORRECTION_DECIDED, naming who decided it and when, unless `c` is still proposed."""
+        if c.status == CorrectionState.PROPOSED:
+            return
+        who = _staff_name(s, c.decided_by)
+        when = f" 于 {versions.local_time(c.decided_at):%Y-%m-%d %H:%M}" if c.decided_at else ""
+        raise InvalidState(f"该更正申请已由 {who}{when}{CorrectionState.label(c.status).removeprefix('已')}，"
+                           "不能再审批", code="CORRECTION_DECIDED")
+
+    @staticmethod
+    def _moved_on(s: Session, rec: Record) -> RecordChanged:
+        """RECORD_CHANGED for a proposal the record has moved past: who changed the record and when."""
+        who, when = versions.last_change(s, rec)
+        at = f" 于 {versions.local_time(when):%Y-%m-%d %H:%M}" if when else ""
+        return RecordChanged(f"该更正申请提出后，记录已由 {_staff_name(s, who)}{at}修改，不能按提出时的内容批准，"
+                             "未作任何改动；请驳回后重新提出", code=versions.CODE)
+
+
+def _staff_name(s: Session, username: str | None) -> str:
+    """A member of staff as the office knows them (张主任), not by login name."""
+    if not username:
+        return "其他工作人员"
+    return s.execute(select(User.display_name).where(User.username == username)).scalar() or username

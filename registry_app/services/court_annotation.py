@@ -1,7 +1,8 @@
 """Court annotation: a judgment declaring a marriage invalid (CC 1051) or revoking it (CC 1052, 1053) is
 annotated on the record (status "invalidated"/"revoked"), with the court, case number and archive number;
 its valid certificates are invalidated; earlier annotations and the archive remark are kept. Supervisor
-only. What a judgment may say is domain/annulment.py. One transaction, audited, with its sync event."""
+only. What a judgment may say is domain/annulment.py. One transaction, audited, with its sync event; the
+record is claimed at the version the page read (services/versions.py: RECORD_CHANGED otherwise)."""
 from __future__ import annotations
 
 from registry_app.domain.annulment import EFFECTS, Judgment
@@ -13,7 +14,7 @@ from registry_app.domain.states import (
     record_status_zh,
 )
 from registry_app.errors import InvalidState, Issue, Refused
-from registry_app.services import audit
+from registry_app.services import audit, versions
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.registered_records import (
@@ -32,13 +33,16 @@ class CourtAnnotation:
     def __init__(self, ctx: AppContext):
         self.ctx = ctx
 
-    def annotate_judgment(self, record_id: int, judgment: dict | Judgment) -> dict:
-        """Annotate a court judgment (invalid or revoked marriage) on the record and its archive."""
+    def annotate_judgment(self, record_id: int, judgment: dict | Judgment, *, version: int | None = None) -> dict:
+        """Annotate a court judgment (invalid or revoked marriage) on the record and its archive;
+        `version` is the record's as the page showed it (None: not read first)."""
         user = self.ctx.require(Permission.ANNOTATE_JUDGMENT)
         today = self.ctx.clock.today()
+        versions.checked_version(version)
         j = judgment if isinstance(judgment, Judgment) else Judgment.from_dict(judgment, today)
         with self.ctx.db.write() as s:
             rec = marital_record(s, record_id)
+            versions.claim(self.ctx, s, rec, version)
             if rec.kind != RecordKind.MARRIAGE:
                 raise Refused([Issue("ANNOTATION_KIND_UNSUPPORTED", "法院宣告婚姻无效或撤销婚姻的判决只能备注在结婚登记记录上",
                                       "record")])

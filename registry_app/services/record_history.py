@@ -6,7 +6,9 @@ record itself, its corrections, its certificates, the import that back-entered i
 their status, blank serials and print log, attached documents (names and kinds only, never content),
 corrections with old and new values, and the provincial sync status of each outbound event.
 
-Everything handed out is a plain dataclass: the UI never holds an ORM object.
+Everything handed out is a plain dataclass: the UI never holds an ORM object. The page carries the
+record's `version`: an action taken from the page (a correction proposed) names it, and is refused with
+RECORD_CHANGED when another counter changed the record since (services/versions.py).
 """
 from __future__ import annotations
 
@@ -230,6 +232,7 @@ class RecordPage:
     sync: list[SyncEntry]
     corrections: list[CorrectionView]
     correctable: list[CorrectableField]
+    version: int = 1          # the record's version as read: an edit from this page names it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -401,6 +404,7 @@ class RecordHistory:
                 data=dict(rec.data or {}),
                 parties=parties, events=events, certificates=certificates, documents=documents, sync=sync,
                 corrections=[CorrectionView.of(c) for c in corrections], correctable=_correctable(rec, parties),
+                version=rec.version,
             )
 
 

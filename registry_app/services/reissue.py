@@ -3,7 +3,8 @@ holder's ID document, after checking the archive: a new `BJ` (marriage) or `BL` 
 record's earlier certificate(s) become "replaced" and no longer verify. Refused with REISSUE_STATUS_CHANGED
 when the marital status has changed since (the record is no longer in force, or another record or the
 provincial extract shows a later change): the office then issues the record proof (services/record_proof.py)
-instead. One transaction, audited, with its sync event."""
+instead. One transaction, audited, with its sync event; the record is claimed at the version the page read
+(services/versions.py: RECORD_CHANGED otherwise)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,7 @@ from registry_app.domain.states import (
     record_status_zh,
 )
 from registry_app.errors import InvalidState, Issue, Refused
-from registry_app.services import audit
+from registry_app.services import audit, versions
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.numbering import allocate
@@ -222,14 +223,17 @@ class CertificateReissue:
         ).all()
         return [f"{r.registration_date.isoformat()}{RecordKind.label(r.kind)}，记录{r.id}" for r in rows]
 
-    def reissue(self, ref: int | str, request: dict | ReissueRequest) -> ReissueResult:
+    def reissue(self, ref: int | str, request: dict | ReissueRequest, *, version: int | None = None) -> ReissueResult:
         """补领: `ref` is a record id (int) or a certificate number (str). The record kind decides the
-        type: a marriage gets a BJ number, a divorce a BL number."""
+        type: a marriage gets a BJ number, a divorce a BL number. `version` is the record's as the page
+        showed it (None: not read first)."""
         user = self.ctx.require(Permission.REGISTER)
         today = self.ctx.clock.today()
+        versions.checked_version(version)
         req = request if isinstance(request, ReissueRequest) else ReissueRequest.from_dict(request, today)
         with self.ctx.db.write() as s:
             rec = marital_record_by_ref(s, ref)
+            versions.claim(self.ctx, s, rec, version)
             cert_type, booklet, _ = _REISSUE_OF_KIND[rec.kind]
             if rec.status in _NOT_REGISTERED[rec.kind]:
                 raise InvalidState(f"该申请尚未登记发证（{record_status_zh(rec.kind, rec.status)}），没有可补领的证书",

@@ -10,7 +10,7 @@ from registry_app.errors import InvalidState, NotFound, PermissionDenied, Refuse
 from registry_app.services.archive_import import ArchiveImport
 from registry_app.services.corrections import Corrections
 from registry_app.services.marriage import MarriageCase, MarriageService
-from registry_app.storage.models import AuditEntry, Party, Record, RecordEvent
+from registry_app.storage.models import AuditEntry, Correction, Party, Record, RecordEvent
 from tests.factories import id_number, marriage_case, person
 
 D = dt.date
@@ -180,6 +180,11 @@ def test_a_stale_proposal_cannot_overwrite_a_later_change(clerk_ctx, ctx_for, su
     first = Corrections(clerk_ctx).propose(marriage, [{"path": "parties.1.name", "new": "张卫"}], "原因一")
     second = Corrections(ctx_for("clerk2")).propose(marriage, [{"path": "parties.1.name", "new": "张为"}], "原因二")
     Corrections(supervisor_ctx).approve(first)
+    with pytest.raises(InvalidState) as err:
+        Corrections(supervisor_ctx).approve(second)
+    assert err.value.code == "RECORD_CHANGED"      # proposed against the version the first one changed
+    with db.write() as s:                           # a proposal made before revision 0013 has no version:
+        s.get(Correction, second).record_version = None   # the old values decide
     with pytest.raises(InvalidState) as err:
         Corrections(supervisor_ctx).approve(second)
     assert err.value.code == "CORRECTION_STALE"
