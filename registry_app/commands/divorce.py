@@ -81,17 +81,24 @@ def divorce_apply(env: Env, input_path: Path, user: str, date: str | None) -> No
         emit(_service(env, user, date).apply(read_case(input_path)))
 
 
+_EXPECT_VERSION = click.option(
+    "--expect-version", "expect_version", type=int, default=None,
+    help="申请的版本号（pending 所示）：其间已被他人修改则拒绝（RECORD_CHANGED），不作任何更改")
+
+
 @divorce.command("withdraw")
 @click.argument("application_id", type=int)
 @click.option("--party", type=click.IntRange(1, 2), required=True)
 @click.option("--slip-lost", is_flag=True, help="受理回执单遗失（须附书面说明 --note）")
 @click.option("--note", default="")
+@_EXPECT_VERSION
 @click.option("--user", required=True)
 @click.option("--date", default=None, help="今天的日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
-def divorce_withdraw(env: Env, application_id: int, party: int, slip_lost: bool, note: str, user: str, date) -> None:
+def divorce_withdraw(env: Env, application_id: int, party: int, slip_lost: bool, note: str,
+                     expect_version: int | None, user: str, date) -> None:
     with handled():
-        emit(_service(env, user, date).withdraw(application_id, party, slip_lost, note))
+        emit(_service(env, user, date).withdraw(application_id, party, slip_lost, note, version=expect_version))
 
 
 @divorce.command("issue")
@@ -99,15 +106,17 @@ def divorce_withdraw(env: Env, application_id: int, party: int, slip_lost: bool,
 @click.option("--questioning-1", "q1", default="已分别询问，本人确认自愿离婚并对协议无异议")
 @click.option("--questioning-2", "q2", default="已分别询问，本人确认自愿离婚并对协议无异议")
 @click.option("--blank-serial", "serials", multiple=True)
+@_EXPECT_VERSION
 @click.option("--user", required=True)
 @click.option("--date", default=None, help="今天的日期 YYYY-MM-DD（仅培训数据库；默认今天）")
 @pass_env
-def divorce_issue(env: Env, application_id: int, q1: str, q2: str, serials, user: str, date) -> None:
+def divorce_issue(env: Env, application_id: int, q1: str, q2: str, serials, expect_version: int | None, user: str,
+                  date) -> None:
     """Issue divorce certificates: both parties present, questioned separately, signatures witnessed."""
     with handled():
         emit(_service(env, user, date).issue(application_id, both_present=True,
                                              questioning={"party1": q1, "party2": q2}, signed=True,
-                                             blank_serials=list(serials)))
+                                             blank_serials=list(serials), version=expect_version))
 
 
 @divorce.command("pending")

@@ -5,11 +5,15 @@
               not collected by collect_by --> expired (deemed withdrawn; run at start-up and daily)
 
 The stored status is `cooling_off` until an end state; the phase (cooling-off or window) comes from
-the dates, so no timer has to fire for the window to open."""
+the dates, so no timer has to fire for the window to open.
+
+Two counters: `pending()` and `view()` give each application's `version`; `withdraw` and `issue` take the
+version the clerk's list showed and claim the application before any check (services/versions.py), so a
+step from an older read is refused with RECORD_CHANGED and nothing is written."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,7 +35,7 @@ from registry_app.domain.states import (
     divorce_phase_zh,
 )
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
-from registry_app.services import audit
+from registry_app.services import audit, versions
 from registry_app.services.calendar import calendar_in_force
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
@@ -209,12 +213,19 @@ class DivorceService:
             return m
         return None
 
-    def withdraw(self, app_id: int, party: int, slip_lost: bool = False, note: str = "") -> dict:
+    def _claimed(self, s: Session, app_id: int, version: int | None) -> Record:
+        """The application, claimed at the version the clerk read (None: not read first, no check)."""
+        rec = self._get(s, app_id)
+        versions.claim(self.ctx, s, rec, version)
+        return rec
+
+    def withdraw(self, app_id: int, party: int, slip_lost: bool = False, note: str = "", *,
+                 version: int | None = None) -> dict:
         self.ctx.require(Permission.REGISTER)
         if party not in (1, 2):
             raise Refused([_issue("PARTY_INVALID", "撤回人应为申请人一或申请人二", "party")])
         with self.ctx.db.write() as s:
-            rec = self._get(s, app_id)
+            rec = self._claimed(s, app_id, version)
             phase = self.phase(rec)
             if phase != DivorcePhase.COOLING_OFF:
                 raise InvalidState(f"只能在离婚冷静期内撤回（当前：{divorce_phase_zh(phase)}）", code="NOT_IN_COOLING_OFF")
@@ -230,13 +241,13 @@ class DivorceService:
             audit.record(self.ctx, s, "divorce.withdrawn", "record", rec.id, {"by_party": party})
             append_event(self.ctx, s, "divorce.withdrawn", rec.id, {"kind": "divorce", "record_uid": rec.uid,
                                                                      "by_party": party})
-            return {"application_id": rec.id, "status": rec.status}
+            return {"application_id": rec.id, "status": rec.status, "version": rec.version}
 
     def issue(self, app_id: int, *, both_present: bool, questioning: dict, signed: bool,
-              blank_serials: list[str] | None = None) -> dict:
+              blank_serials: list[str] | None = None, version: int | None = None) -> dict:
         self.ctx.require(Permission.REGISTER)
         with self.ctx.db.write() as s:
-            rec = self._get(s, app_id)
+            rec = self._claimed(s, app_id, version)
             phase = self.phase(rec)
             d = DivorceDeadlines.from_dict(rec.data["deadlines"])
             if phase == DivorcePhase.COOLING_OFF:
@@ -288,16 +299,18 @@ class DivorceService:
                           "voided_marriage_certificates": voided, "blank_serials": list(blank_serials or []),
                           "parties": _parties_payload(rec)})
             return {"application_id": rec.id, "status": rec.status, "certificate_no": number,
-                    "voided_marriage_certificates": voided}
+                    "voided_marriage_certificates": voided, "version": rec.version}
 
     def expire_overdue(self) -> list[int]:
         """Applications nobody collected by the end of the window are deemed withdrawn. Runs without a
         button: at start-up and daily in the client, and before every divorce command."""
         today = self.ctx.clock.today()
         expired = []
+        system = replace(self.ctx, user=None)  # the version is stamped as the audit entry is: the system's
         with self.ctx.db.write() as s:
-            for rec in s.execute(select(Record).where(Record.kind == "divorce", Record.status == DivorceState.COOLING_OFF)).scalars():
+            for rec in s.execute(select(Record).where(Record.kind == "divorce", Record.status == DivorceState.COOLING_OFF)).scalars().all():
                 if DivorceDeadlines.from_dict(rec.data["deadlines"]).phase_on(today) == DivorcePhase.EXPIRED:
+                    versions.claim(system, s, rec, None)  # a sweep reads nothing first: raised, not checked
                     move(self.ctx, s, rec, DivorceState.EXPIRED)
                     self._release_marriage(s, rec)
                     audit.record(self.ctx, s, "divorce.expired", "record", rec.id, {"collect_by": rec.data["deadlines"]["collect_by"]},
@@ -319,7 +332,8 @@ class DivorceService:
                 d = DivorceDeadlines.from_dict(rec.data["deadlines"])
                 phase = d.phase_on(today)
                 target = d.cooling_off_ends if phase == DivorcePhase.COOLING_OFF else d.collect_by
-                out.append({"application_id": rec.id, "phase": phase, "phase_zh": divorce_phase_zh(phase),
+                out.append({"application_id": rec.id, "version": rec.version, "phase": phase,
+                            "phase_zh": divorce_phase_zh(phase),
                             "actions": sorted(DIVORCE_ACTIONS.get(phase, ())),
                             "days_left": (target - today).days, **d.to_dict(),
                             "parties": [p.name for p in rec.parties]})
@@ -330,7 +344,7 @@ class DivorceService:
         with self.ctx.db.write() as s:
             rec = self._get(s, app_id)
             audit.record(self.ctx, s, "record.view", "record", rec.id)
-            return {"application_id": rec.id, "status": rec.status, "phase": self.phase(rec),
+            return {"application_id": rec.id, "version": rec.version, "status": rec.status, "phase": self.phase(rec),
                     "certificate_no": rec.certificate_no, **rec.data.get("deadlines", {}),
                     "counselling": rec.data.get("counselling", {}),
                     "parties": [party_to_input(p).to_dict() for p in rec.parties]}

@@ -4,7 +4,9 @@
     reviewed --register--> registered (登记/发证: number, blank serial)      any open state --cancel--> cancelled
     registered --divorce issued--> dissolved;  --court judgment--> invalidated | revoked
 
-Every transition is checked here (not in the page), audited, and is one transaction."""
+Every transition is checked here (not in the page), audited, and is one transaction. A step on an accepted
+case (review, register, cancel, correct) takes the `version` the page read and claims the record before any
+check (services/versions.py): a step from an older read is refused with RECORD_CHANGED, nothing written."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +23,7 @@ from registry_app.domain.parties import PersonInput, person_issues
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import ACTIONS, CertificateState, MarriageState
 from registry_app.errors import InvalidState, Issue, NotFound, Refused
-from registry_app.services import audit, documents
+from registry_app.services import audit, documents, versions
 from registry_app.services.context import AppContext
 from registry_app.services.events import append_event
 from registry_app.services.numbering import allocate
@@ -32,6 +34,8 @@ from registry_app.services.transitions import move
 from registry_app.services.results import RegistrationResult
 from registry_app.storage.models import Certificate, Record, User
 
+#: the version of a record just accepted: a record starts at 1 and its creating transaction does not raise it
+ACCEPTED_VERSION = 1
 VARIANTS = {"ordinary": "结婚登记", "remarriage": "复婚登记", "supplementary": "补办结婚登记"}
 OPEN_STATES = (MarriageState.ACCEPTED, MarriageState.REVIEWED)
 
@@ -106,6 +110,15 @@ class MarriageView:
     certificate_no: str | None
     parties: list[dict]
     data: dict = field(default_factory=dict)
+    version: int = ACCEPTED_VERSION  # what a step on this record sends back
+
+
+class ChangedFields(list):
+    """`correct`'s answer: the changed fields (a list, as before), and the record's new `version`."""
+
+    def __init__(self, fields, version: int):
+        super().__init__(fields)
+        self.version = version
 
 
 class MarriageService:
@@ -230,15 +243,19 @@ class MarriageService:
             return self._accept(s, case).id
 
     def review(self, record_id: int, signed: bool, witness: str | None = None, photo: bytes | None = None,
-               photo_name: str = "joint-photo.jpg") -> None:
+               photo_name: str = "joint-photo.jpg", *, version: int | None = None) -> int:
+        """审查; returns the record's new version (the page's next step sends it)."""
         self.ctx.require(Permission.REGISTER)
         with self.ctx.db.write() as s:
-            self._review(s, self._get(s, record_id), signed, witness, photo, photo_name)
+            rec = self._claimed(s, record_id, version)
+            self._review(s, rec, signed, witness, photo, photo_name)
+            return rec.version
 
-    def register(self, record_id: int, blank_serial: str | None = None) -> RegistrationResult:
+    def register(self, record_id: int, blank_serial: str | None = None, *,
+                 version: int | None = None) -> RegistrationResult:
         self.ctx.require(Permission.REGISTER)
         with self.ctx.db.write() as s:
-            return self._register(s, self._get(s, record_id), blank_serial)
+            return self._register(s, self._claimed(s, record_id, version), blank_serial)
 
     def register_case(self, case: MarriageCase) -> RegistrationResult:
         """All steps in one transaction (the command line and batch use): all or nothing."""
@@ -248,28 +265,31 @@ class MarriageService:
             self._review(s, rec, case.declarations_signed, case.witness, case.photo, case.photo_name)
             return self._register(s, rec, case.blank_serial)
 
-    def cancel(self, record_id: int, reason: str) -> None:
+    def cancel(self, record_id: int, reason: str, *, version: int | None = None) -> int:
+        """Cancel an accepted case before 登记; returns the record's new version."""
         self.ctx.require(Permission.REGISTER)
         if not isinstance(reason, str) or not reason.strip():
             raise Refused([Issue("REASON_REQUIRED", "请填写取消原因", "reason")])
         if bad := text_issues(reason, "reason"):
             raise Refused(bad)
         with self.ctx.db.write() as s:
-            rec = self._get(s, record_id)
+            rec = self._claimed(s, record_id, version)
             if rec.status not in OPEN_STATES:
                 raise InvalidState("只能取消尚未登记的申请", code="MARRIAGE_NOT_OPEN")
             move(self.ctx, s, rec, MarriageState.CANCELLED, action="marriage.cancelled", reason=reason)
+            return rec.version
 
-    def correct(self, record_id: int, case: MarriageCase, reason: str = "") -> list[str]:
+    def correct(self, record_id: int, case: MarriageCase, reason: str = "", *,
+                version: int | None = None) -> ChangedFields:
         """Correct the form of an accepted case before 登记 (a typo seen at 审查): the same record and
         acceptance number, the corrected case checked again as at 受理. A reviewed case goes back to
         审查: the signed declarations named the old facts. The audit entry names the changed fields, never
-        their values. Returns the changed fields."""
+        their values. Returns the changed fields, with the record's new version."""
         self.ctx.require(Permission.REGISTER)
         if not isinstance(reason, str) or (bad := text_issues(reason, "reason")):
             raise Refused(bad if isinstance(reason, str) else [Issue("FIELD_TYPE_INVALID", "更正原因应为文字", "reason")])
         with self.ctx.db.write() as s:
-            rec = self._get(s, record_id)
+            rec = self._claimed(s, record_id, version)
             if rec.status not in OPEN_STATES:
                 raise InvalidState("只能更正已受理、尚未登记的申请", code="MARRIAGE_NOT_OPEN")
             issues = self._issues(s, case, exclude=rec.id)
@@ -296,7 +316,7 @@ class MarriageService:
             rec.updated_at = self.ctx.clock.now()
             move(self.ctx, s, rec, MarriageState.ACCEPTED, action="marriage.corrected",
                  detail={"fields": changed, "from": str(was)}, reason=reason.strip())
-            return changed
+            return ChangedFields(changed, rec.version)
 
     @staticmethod
     def allowed_actions(rec: Record) -> frozenset[str]:
@@ -311,9 +331,16 @@ class MarriageService:
             audit.record(self.ctx, s, "record.view", "record", rec.id)
             return MarriageView(rec.id, rec.status, MarriageState.label(rec.status), rec.data.get("variant", ""),
                                 rec.registration_date.isoformat() if rec.registration_date else None,
-                                rec.certificate_no, [party_to_input(p).to_dict() for p in rec.parties], dict(rec.data))
+                                rec.certificate_no, [party_to_input(p).to_dict() for p in rec.parties], dict(rec.data),
+                                rec.version)
 
     # --- helpers --------------------------------------------------------------------------------
+    def _claimed(self, s: Session, record_id: int, version: int | None) -> Record:
+        """The record, claimed at the version the clerk read (None: not read first, no check)."""
+        rec = self._get(s, record_id)
+        versions.claim(self.ctx, s, rec, version)
+        return rec
+
     def _get(self, s: Session, record_id: int) -> Record:
         rec = s.get(Record, record_id) if valid_record_id(record_id) else None
         if rec is None or rec.kind != "marriage":
