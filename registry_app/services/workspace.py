@@ -8,7 +8,7 @@ from registry_app.services.context import AppContext
 from registry_app.services.office_setup import OfficeSetup, initialise
 from registry_app.services.settings import OfficeSettings, load_settings
 from registry_app.storage.engine import Database, open_database, sqlcipher_url
-from registry_app.storage.migrate import current_revision, upgrade
+from registry_app.storage.migrate import current_revision, require_initialised, upgrade
 
 
 def database_exists(path: Path) -> bool:
@@ -32,10 +32,11 @@ def upgrade_schema(db: Database, clock: Clock | None = None) -> Path | None:
     """Bring a database made by an earlier version to this version's schema: the file is copied to
     backups/ first (storage/migrate.py), and the upgrade is audited with both revisions and the copy's
     name, so the audit trail shows when a counter's program changed the schema and where the old file is.
-    A new, empty database is created at the current schema and audited by its initialisation instead."""
+    A database without the schema is refused (DB_NOT_INITIALISED) with nothing created: only `init`
+    (services/office_setup.initialise) makes a new office's schema."""
     from registry_app.services import audit
 
-    before = current_revision(db)
+    before = require_initialised(db)
     backup = upgrade(db)
     after = current_revision(db)
     if before is not None and after != before:

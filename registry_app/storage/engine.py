@@ -207,14 +207,14 @@ def open_database(
     except DatabaseError as exc:
         db.close()
         msg = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
+        if not is_sqlite:
+            from registry_app.storage.pg_refusals import open_refusal
+
+            raise open_refusal(url, msg) from None  # in Chinese; psycopg's English only to the log
         if "file is not a database" in msg:
             raise WrongPassphrase("数据库口令错误，或该文件不是本系统的数据库") from None
         if "locked" in msg or "busy" in msg:
             raise DatabaseLocked("数据库正被另一个程序占用，请稍后再试") from None
-        if not is_sqlite and isinstance(exc, DBAPIError) and _disconnect_error(exc):
-            server = url.query.get("hostaddr") or url.host or "localhost"
-            raise StorageError(f"无法连接数据库服务器 {server}:{url.port or 5432}（服务器未运行或网络不通）：{msg}",
-                               code="DB_OPEN_FAILED") from None
         raise StorageError(f"无法打开数据库：{msg}", code="DB_OPEN_FAILED") from None
     return db
 

@@ -11,6 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from registry_app.errors import StorageError
 from registry_app.storage.engine import Database
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -31,6 +32,21 @@ def current_revision(db: Database) -> str | None:
         rev = MigrationContext.configure(conn).get_current_revision()
         conn.rollback()
         return rev
+
+
+def require_initialised(db: Database) -> str:
+    """The schema revision of an office database. A database without the schema (an empty one, or a
+    mistyped database name on the server) is refused before anything is created in it: only `init`
+    makes an office's schema, so a counter never silently starts a second, empty office."""
+    revision = current_revision(db)
+    if revision is not None:
+        return revision
+    if db.path is None:
+        raise StorageError(f"数据库“{db.url.database}”尚未初始化（其中没有登记系统的数据表），未作任何改动。"
+                           "请核对 URL 中的数据库名称；新办公室的数据库须由管理员运行 registry --url … init 建立",
+                           code="DB_NOT_INITIALISED")
+    raise StorageError(f"数据库文件 {db.path.name} 尚未初始化（是空文件），未作任何改动。请核对文件路径；"
+                       "新办公室的数据库用 registry init 或客户端的首次设置建立", code="DB_NOT_INITIALISED")
 
 
 def backup_file(db: Database, label: str) -> Path | None:
