@@ -2,7 +2,12 @@
 certificates with blank serials and print log, documents, provincial sync status, corrections.
 
 Only shows what registry_app.services.record_history hands over and collects corrections for
-registry_app.services.corrections; every rule (allowed paths, field checks, four eyes) is there."""
+registry_app.services.corrections; every rule (allowed paths, field checks, four eyes) is there.
+
+The page keeps the record's version it showed and a proposal names it: when another counter changed the
+record meanwhile the proposal is refused (RECORD_CHANGED, through the presenter), the dialog keeps what
+the clerk typed and offers to read the record again; an approval is checked by the service against the
+version the proposal was made at, and the list is refreshed on request (刷新)."""
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -29,11 +34,11 @@ from PySide6.QtWidgets import (
 
 from registry_app.domain.ids import IdType
 from registry_app.domain.roles import Permission, can
-from registry_app.errors import RegistryError
+from registry_app.errors import RecordChanged, RegistryError
 from registry_app.services.corrections import Corrections, CorrectionView
 from registry_app.services.record_history import RecordHistory, RecordPage, path_label
 from registry_app.services.staff_names import StaffNames
-from ui.errors import error_text
+from ui.errors import error_text, present_error
 
 
 class RowsModel(QAbstractTableModel):
@@ -107,10 +112,13 @@ _CHOICES = {
 class CorrectionDialog(QDialog):
     """提出更正: which field (from the record's allow-list), the new value, why, and on what evidence."""
 
-    def __init__(self, ctx, page: RecordPage, parent: QWidget | None = None):
+    def __init__(self, ctx, page: RecordPage, parent: QWidget | None = None, *, prompter=None,
+                 reread: Callable[[], RecordPage | None] | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.page = page
+        self.prompter = prompter
+        self.reread = reread      # reads the record again (its new version), for after a RECORD_CHANGED
         self.correction_id: int | None = None
         self.setWindowTitle(self.tr("提出更正"))
         self.setMinimumWidth(520)
@@ -136,6 +144,11 @@ class CorrectionDialog(QDialog):
         form.addRow(self.tr("证明材料"), self.evidence)
         form.addRow(self.message)
         buttons = QHBoxLayout()
+        self.reread_button = QPushButton(self.tr("重新读取档案"))
+        self.reread_button.setToolTip(self.tr("读取档案的最新内容；已填写的新值、原因和证明材料保留"))
+        self.reread_button.clicked.connect(self.read_again)
+        self.reread_button.setVisible(False)
+        buttons.addWidget(self.reread_button)
         self.submit_button = QPushButton(self.tr("提交审批"))
         self.submit_button.setObjectName("primary")
         self.submit_button.clicked.connect(self.submit)
@@ -153,10 +166,14 @@ class CorrectionDialog(QDialog):
         if index >= 0:
             self.field.setCurrentIndex(index)
 
-    def _field_changed(self) -> None:
+    def _show_current(self) -> None:
         path = self.field.currentData() or ""
         current = next((f.current for f in self.page.correctable if f.path == path), "")
         self.current.setText(current or self.tr("（空）"))
+
+    def _field_changed(self) -> None:
+        path = self.field.currentData() or ""
+        self._show_current()
         self.new_value.clear()
         for text, value in _CHOICES.get(path.rsplit(".", 1)[-1], []):
             self.new_value.addItem(text, value)
@@ -172,11 +189,27 @@ class CorrectionDialog(QDialog):
         change = {"path": self.field.currentData(), "new": self.value()}
         try:
             self.correction_id = Corrections(self.ctx).propose(self.page.record_id, [change], self.reason.text(),
-                                                               self.evidence.text())
+                                                               self.evidence.text(), version=self.page.version)
+        except RecordChanged as exc:
+            # another counter changed the record since the page read it: say so, keep what was typed
+            present_error(self.prompter or self, exc, self.tr("提出更正"))
+            self.message.setText(error_text(exc) + self.tr("。请点击“重新读取档案”，核对原值后再提交。"))
+            self.reread_button.setVisible(self.reread is not None)
+            return
         except RegistryError as exc:
             self.message.setText(error_text(exc))
             return
         self.accept()
+
+    def read_again(self) -> None:
+        """Read the record again (its new version and values); the typed new value, reason and evidence stay."""
+        page = self.reread() if self.reread else None
+        if page is None:
+            return
+        self.page = page
+        self._show_current()
+        self.reread_button.setVisible(False)
+        self.message.setText(self.tr("已重新读取档案，请核对原值后再提交。"))
 
 
 class RecordDetail(QWidget):
@@ -280,6 +313,10 @@ class RecordDetail(QWidget):
         for b in (self.approve_button, self.reject_button):
             b.setVisible(self.supervisor)
             actions.addWidget(b)
+        self.refresh_button = QPushButton(self.tr("刷新"))
+        self.refresh_button.setToolTip(self.tr("重新读取档案和更正记录"))
+        self.refresh_button.clicked.connect(self.reload)
+        actions.addWidget(self.refresh_button)
         rv.addLayout(actions)
         self.tabs.addTab(corr, self.tr("更正记录"))
         outer.addWidget(self.tabs, 3)
@@ -296,9 +333,11 @@ class RecordDetail(QWidget):
         self.show_page(page)
         return True
 
-    def reload(self) -> None:
-        if self.page is not None:
-            self.open_record(self.page.record_id)
+    def reload(self) -> RecordPage | None:
+        """Read the record again (a new `record.view`); the page as now shown, None when refused."""
+        if self.page is not None and self.open_record(self.page.record_id):
+            return self.page
+        return None
 
     def show_page(self, page: RecordPage) -> None:
         self.page = page
@@ -355,7 +394,8 @@ class RecordDetail(QWidget):
         """Open the 提出更正 dialog (window-modal, not blocking); the page reloads when it is submitted."""
         if self.page is None:
             return None
-        self.dialog = CorrectionDialog(self.state.ctx, self.page, self)
+        self.dialog = CorrectionDialog(self.state.ctx, self.page, self, prompter=self.state.prompter,
+                                       reread=self.reload)
         self.dialog.accepted.connect(self._proposed)
         self.dialog.open()
         return self.dialog
@@ -380,7 +420,11 @@ class RecordDetail(QWidget):
             self.message.setText(self.tr("请先选择一项待审批的更正"))
             return
         try:
-            Corrections(self.state.ctx).approve(c.id)
+            Corrections(self.state.ctx).approve(c.id)   # checked against the version it was proposed at
+        except RecordChanged as exc:
+            present_error(self.state.prompter, exc, self.tr("批准更正"))
+            self.message.setText(error_text(exc) + self.tr("。点击“刷新”查看档案现状。"))
+            return
         except RegistryError as exc:
             self.message.setText(error_text(exc))
             return
