@@ -193,8 +193,9 @@ class CorrectionDialog(QDialog):
         except RecordChanged as exc:
             # another counter changed the record since the page read it: say so, keep what was typed
             present_error(self.prompter or self, exc, self.tr("提出更正"))
-            self.message.setText(error_text(exc) + self.tr("。请点击“重新读取档案”，核对原值后再提交。"))
+            self.message.setText(error_text(exc) + self.tr("。已填写的内容保留，可点击“重新读取档案”。"))
             self.reread_button.setVisible(self.reread is not None)
+            self.adjustSize()   # room for the whole message
             return
         except RegistryError as exc:
             self.message.setText(error_text(exc))
