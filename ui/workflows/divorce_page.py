@@ -126,7 +126,8 @@ class DivorcePage(PageBase):
         row.addWidget(self._build_form(), 1)
         row.addWidget(self._build_side())
         self.tabs.addTab(apply_tab, "申请受理")
-        self.worklist = DivorceWorkList(self.service, self.state.prompter.confirm)
+        self.worklist = DivorceWorkList(self.service, self.state.prompter.confirm,
+                                        present=lambda exc: present_error(self.state.prompter, exc, self.title))
         self.worklist.changed.connect(self.state.signals.records_changed.emit)
         self.worklist.print_withdrawal.connect(self.print_withdrawal)
         self.tabs.addTab(self.worklist, "我的离婚申请")

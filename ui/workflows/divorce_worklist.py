@@ -1,7 +1,11 @@
 """我的离婚申请: the open divorce applications with their phase and days left, and the two actions of
 the procedure after 受理 — 撤回 (either party alone, in the cooling-off) and 发证 (both present, in
 the collection window). Each action button is enabled only in its phase; otherwise its tooltip says
-why. The rules and the transitions are DivorceService's."""
+why. The rules and the transitions are DivorceService's.
+
+Two counters: each row carries the application's `version` as listed; an action sends it. When another
+counter changed the application since (RECORD_CHANGED) the page's presenter says who and when, what the
+clerk typed stays, and 刷新 reads the application again — nothing is reloaded over the clerk's input."""
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.states import DivorcePhase
-from registry_app.errors import RegistryError
+from registry_app.errors import RecordChanged, RegistryError
 from registry_app.services.divorce import DivorceService
 from ui.errors import error_lines, error_text
 
@@ -36,6 +40,8 @@ COLUMNS = (("application_id", "受理号"), ("parties", "当事人"), ("received
            ("cooling_off_ends", "冷静期届满"), ("collect_by", "领证截止"), ("days_left", "剩余天数"))
 PHASE_COLOURS = {DivorcePhase.COOLING_OFF: "#2c6fbb", DivorcePhase.WINDOW_OPEN: "#1b7f3b"}
 NO_SELECTION = "请先在上方列表中选择一件申请"
+STALE = ("受理号 {app_id} 在列表读取之后已被其他工作人员改动，本次未保存。已录入的内容保留；"
+         "请点击“刷新”重新读取，与当事人核对后再办理。")
 
 
 def _date_zh(iso: str | None) -> str:
@@ -138,10 +144,13 @@ class DivorceWorkList(QWidget):
     changed = Signal()
     print_withdrawal = Signal(int)
 
-    def __init__(self, service: DivorceService, confirm: Callable[[str, str], bool], parent: QWidget | None = None):
+    def __init__(self, service: DivorceService, confirm: Callable[[str, str], bool], parent: QWidget | None = None,
+                 present: Callable[[BaseException], None] | None = None):
         super().__init__(parent)
         self.service = service
         self.confirm = confirm
+        self.present = present    # the page's error presenter (RECORD_CHANGED is told there)
+        self._party_for: int | None = None   # the application the 撤回人 choice was made for
         self.last_withdrawn: int | None = None
         self.last_result: dict | None = None
 
@@ -308,10 +317,16 @@ class DivorceWorkList(QWidget):
     def _selection_changed(self) -> None:
         row = self.selected_row()
         names = (row or {}).get("parties") or []
+        app_id = (row or {}).get("application_id")
+        # the same application read again (刷新) keeps the party the clerk chose
+        party = self.withdraw_party.currentData() if app_id is not None and app_id == self._party_for else None
+        self._party_for = app_id
         self.withdraw_party.clear()
         for i, label in enumerate(("申请人一", "申请人二")):
             name = names[i] if i < len(names) else ""
             self.withdraw_party.addItem(f"{label}　{name}".strip(), i + 1)
+        if party is not None:
+            self.withdraw_party.setCurrentIndex(max(0, self.withdraw_party.findData(party)))
         for button, label, reason in ((self.withdraw_button, self.withdraw_reason, withdraw_block_reason(row)),
                                       (self.issue_button, self.issue_reason, issue_block_reason(row))):
             button.setEnabled(not reason)
@@ -327,8 +342,9 @@ class DivorceWorkList(QWidget):
         who = self.withdraw_party.currentText()
         if not self.confirm("撤回离婚登记申请", f"确定由{who}撤回受理号 {row['application_id']} 的离婚登记申请？"):
             return
-        result = self._call("未能撤回", lambda: self.service.withdraw(
-            row["application_id"], party, self.slip_lost.isChecked(), self.withdraw_note.text().strip()))
+        result = self._call("未能撤回", row, lambda: self.service.withdraw(
+            row["application_id"], party, self.slip_lost.isChecked(), self.withdraw_note.text().strip(),
+            version=row.get("version")))
         if result is None:
             return
         self.last_withdrawn = row["application_id"]
@@ -348,10 +364,10 @@ class DivorceWorkList(QWidget):
         if not self.confirm("发给离婚证", f"确认为受理号 {app_id}（{'、'.join(row.get('parties') or [])}）发给离婚证？"):
             return
         serials = [e.text().strip() for e in self.serials if e.text().strip()]
-        result = self._call("未能发证", lambda: self.service.issue(
+        result = self._call("未能发证", row, lambda: self.service.issue(
             app_id, both_present=self.both_present.isChecked(),
             questioning={k: e.toPlainText().strip() for k, e in self.questioning.items()},
-            signed=self.signed.isChecked(), blank_serials=serials))
+            signed=self.signed.isChecked(), blank_serials=serials, version=row.get("version")))
         if result is None:
             return
         self.last_result = result
@@ -370,10 +386,17 @@ class DivorceWorkList(QWidget):
         self.changed.emit()
         self.refresh()
 
-    def _call(self, title: str, fn):
+    def _call(self, title: str, row: dict, fn):
         self.certificate_number.hide()
         try:
             return fn()
+        except RecordChanged as exc:
+            # who and when, through the page's presenter; the typed boxes stay, 刷新 reads the row again
+            self.message.setText(f"{title}：\n· {error_text(exc)}\n{STALE.format(app_id=row['application_id'])}")
+            if self.present is not None:
+                self.present(exc)
+            self.refresh_button.setFocus()
+            return None
         except Exception as exc:  # noqa: BLE001 — the counter keeps working; the clerk is told
             self.message.setText(title + "：\n" + "\n".join(f"· {line}" for line in error_lines(exc)))
             return None

@@ -2,12 +2,13 @@
 front of the registrar, witness, joint photo) → 登记 (read back, then number and certificate).
 
 The page only collects and shows: every rule is MarriageService's. Keyboard first: Tab and Enter go
-down the form, Ctrl+Enter takes the next step."""
+down the form, Ctrl+Enter takes the next step. Each step on the accepted case sends the record's version
+the page holds (two counters: marriage_correction.py tells RECORD_CHANGED and reads the record again)."""
 from __future__ import annotations
 
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.marriage_rules import MarriageDeclarations
-from registry_app.errors import Issue, RegistryError, StorageError
+from registry_app.errors import Issue, RecordChanged, RegistryError, StorageError
 from registry_app.services.certificate_print import CertificatePrinting
-from registry_app.services.marriage import VARIANTS, MarriageCase, MarriageService, RegistrationResult
+from registry_app.services.marriage import (ACCEPTED_VERSION, VARIANTS, MarriageCase, MarriageService,
+                                            RegistrationResult)
 from registry_app.services.staff_names import StaffNames
 from ui.document_viewer import InAppPdfViewer, OpenPdf
 from ui.errors import error_text, present_error
@@ -39,7 +41,7 @@ from ui.widgets.card_reader import CardReading
 from ui.widgets.party_form import LABELS as PARTY_LABELS
 from ui.workflows.joint_service_box import JointServiceBox
 from ui.workflows.marriage_correction import ACCEPTED, CORRECT, DONE, FORM, REVIEWED, CorrectionFlow
-from ui.workflows.marriage_summary import summary_html
+from ui.workflows.marriage_summary import ReadBack
 
 CHECK_DELAY_MS = 300
 STEP_NAMES = ("初审", "受理", "审查", "登记")
@@ -74,7 +76,7 @@ QComboBox[invalid="true"] { border: 2px solid #c62f2f; }
 """
 
 
-class MarriagePage(CorrectionFlow, PageBase):
+class MarriagePage(CorrectionFlow, ReadBack, PageBase):
     title = "结婚登记"
 
     def __init__(self, app_state, parent: QWidget | None = None, open_pdf: OpenPdf | None = None):
@@ -83,6 +85,8 @@ class MarriagePage(CorrectionFlow, PageBase):
         self.open_pdf: OpenPdf = open_pdf or InAppPdfViewer(self)
         self.step = FORM
         self.record_id: int | None = None
+        self.version: int | None = None    # the accepted record's version as this page last read or wrote it
+        self.stale = False                 # another counter changed it since: 重新读取 is offered
         self.result: RegistrationResult | None = None
         self._view = None
         self._staff = StaffNames(app_state.ctx)  # staff by name (李明) beside a login name
@@ -256,6 +260,10 @@ class MarriagePage(CorrectionFlow, PageBase):
         self.discard_button.clicked.connect(self.discard_correction)
         column.addWidget(self.correct_button)
         column.addWidget(self.discard_button)
+        self.reload_button = QPushButton("重新读取受理记录")
+        self.reload_button.setToolTip("其他工作人员已改动此受理记录：读取现在的记录，核对后再操作")
+        self.reload_button.clicked.connect(self.reload_record)
+        column.addWidget(self.reload_button)
         self.cancel_box = QGroupBox("取消办理")
         cancel = QVBoxLayout(self.cancel_box)
         self.cancel_reason = CheckedLineEdit(placeholder="取消原因（必填）")
@@ -420,7 +428,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         record_id = self._call("不予受理", lambda: self.service.accept(self.collect_case()))
         if record_id is None:
             return
-        self.record_id = record_id
+        self.record_id, self.version = record_id, ACCEPTED_VERSION  # accepted just now: nobody else has changed it
         self.state.signals.records_changed.emit()
         self._set_step(ACCEPTED)
         self._show_accepted(f"已受理，受理号 {record_id}。")
@@ -435,10 +443,11 @@ class MarriagePage(CorrectionFlow, PageBase):
 
     def review_case(self) -> None:
         case = self.collect_case()
-        ok = self._call("审查未通过", lambda: self.service.review(
-            self.record_id, case.declarations_signed, case.witness, case.photo, case.photo_name) or True)
-        if not ok:
+        version = self._call("审查未通过", lambda: self.service.review(
+            self.record_id, case.declarations_signed, case.witness, case.photo, case.photo_name, version=self.version))
+        if version is None:
             return
+        self.version = version
         self.state.signals.records_changed.emit()
         self._set_step(REVIEWED)
         self.panel.show_state("info", "审查完成。请与当事人核对左侧信息，填写空白证书印制号（选填）后点击“登记”。")
@@ -448,7 +457,7 @@ class MarriagePage(CorrectionFlow, PageBase):
 
     def register_case(self) -> None:
         serial = self.blank_serial.text().strip() or None
-        result = self._call("未能登记", lambda: self.service.register(self.record_id, serial))
+        result = self._call("未能登记", lambda: self.service.register(self.record_id, serial, version=self.version))
         if result is None:
             return
         self.result = result
@@ -469,8 +478,8 @@ class MarriagePage(CorrectionFlow, PageBase):
         if reason and not self.state.prompter.confirm(
                 "取消办理", f"确定取消受理号 {self.record_id} 的结婚登记申请？\n原因：{reason}"):
             return
-        done = self._call("未能取消", lambda: self.service.cancel(self.record_id, reason) or True)
-        if not done:
+        done = self._call("未能取消", lambda: self.service.cancel(self.record_id, reason, version=self.version))
+        if done is None:
             return
         record_id = self.record_id
         self.state.signals.records_changed.emit()
@@ -497,7 +506,8 @@ class MarriagePage(CorrectionFlow, PageBase):
     def new_case(self) -> None:
         """A clean form for the next couple."""
         self.check_timer.stop()
-        self.record_id = None
+        self.record_id = self.version = None
+        self.stale = False
         self.result = None
         self.reveal = False
         self.party1.clear()
@@ -535,6 +545,9 @@ class MarriagePage(CorrectionFlow, PageBase):
             # The database, not the couple (a dropped server connection): never "不予受理"; the form stays.
             present_error(self.state.prompter, exc, "结婚登记")
             return None
+        except RecordChanged as exc:  # another counter changed the case: told, nothing typed is lost
+            self.record_changed(exc)
+            return None
         except RegistryError as exc:
             self.reveal = True
             self.panel.show_state("bad", refusal_title, exc.issues)
@@ -563,6 +576,7 @@ class MarriagePage(CorrectionFlow, PageBase):
         self.forms_button.setVisible(step in (ACCEPTED, REVIEWED))
         self.correct_button.setVisible(step in (ACCEPTED, REVIEWED))
         self.discard_button.setVisible(step == CORRECT)
+        self.reload_button.setVisible(self.stale and step in (ACCEPTED, REVIEWED, CORRECT))
         self.left.setCurrentIndex(1 if step == REVIEWED else 0)
         self.outer.setCurrentIndex(1 if step == DONE else 0)
         self.primary.setText(f"{PRIMARY_TEXT.get(step, '')}（Ctrl+Enter）")
@@ -578,29 +592,6 @@ class MarriagePage(CorrectionFlow, PageBase):
             label.setText(("✓ " if i < current else f"{i + 1}. ") + STEP_NAMES[i])
             label.style().unpolish(label)
             label.style().polish(label)
-
-    def _refresh_summary(self) -> None:
-        try:
-            self._view = self.service.view(self.record_id)
-            self._staff = StaffNames(self.state.ctx)  # the witness by name (李明), not by login
-        except Exception as exc:  # noqa: BLE001 — shown in place of the summary
-            self._view = None
-            self.summary.setText("无法读取受理记录：" + error_text(exc))
-            return
-        self._render_summary()
-        big = QPixmap()
-        if self.photo.data and big.loadFromData(self.photo.data):
-            self.summary_photo.setPixmap(big.scaledToWidth(200, Qt.TransformationMode.SmoothTransformation))
-        else:
-            self.summary_photo.clear()
-
-    def _render_summary(self) -> None:
-        if self.step != REVIEWED or self._view is None:
-            return
-        witness = self._view.data.get("witness") or self.witness.text().strip()
-        self.summary.setText(summary_html(self._view, f"{self.state.ctx.clock.today():%Y年%m月%d日}",
-                                          self.blank_serial.text().strip(), self.photo.filename,
-                                          self._staff.name(witness), [self.card.changed_fields(i) for i in (0, 1)]))
 
 
 register_page("marriage", "结婚登记", lambda state: MarriagePage(state))

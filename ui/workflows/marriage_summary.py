@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+
 from registry_app.domain.ids import IdType
 from registry_app.domain.parties import PRIOR_STATUSES
 from registry_app.services.marriage import VARIANTS, MarriageView
+from registry_app.services.staff_names import StaffNames
+from ui.errors import error_text
+from ui.workflows.marriage_correction import REVIEWED
 
 SEX_ZH = {"M": "男", "F": "女"}
 ROWS = (("姓名", "name"), ("性别", "sex"), ("出生日期", "birth_date"), ("证件类型", "id_type"),
@@ -64,3 +70,33 @@ def summary_html(view: MarriageView, today: str, blank_serial: str, photo_name: 
     return (f'<p style="font-size:17px; font-weight:bold; color:#1f3a5f;">请与当事人核对以下信息，无误后点击“登记”。</p>{warning}'
             f'<table cellspacing="0">{"".join(rows)}</table><br/>'
             f'<table cellspacing="0">{fact_rows}</table>')
+
+
+class ReadBack:
+    """A mixin of MarriagePage: the summary at 审查, read from the record (the page's `summary` labels).
+    The version the page holds is its own step's, not this read's: a change by another counter in
+    between is still refused at 登记."""
+
+    def _refresh_summary(self) -> None:
+        try:
+            self._view = self.service.view(self.record_id)
+            self._staff = StaffNames(self.state.ctx)  # the witness by name (李明), not by login
+        except Exception as exc:  # noqa: BLE001 — shown in place of the summary
+            self._view = None
+            self.summary.setText("无法读取受理记录：" + error_text(exc))
+            return
+        self._render_summary()
+        big = QPixmap()
+        if self.photo.data and big.loadFromData(self.photo.data):
+            self.summary_photo.setPixmap(big.scaledToWidth(200, Qt.TransformationMode.SmoothTransformation))
+        else:
+            self.summary_photo.clear()
+
+    def _render_summary(self) -> None:
+        if self.step != REVIEWED or self._view is None:
+            return
+        witness = self._view.data.get("witness") or self.witness.text().strip()
+        self.summary.setText(summary_html(self._view, f"{self.state.ctx.clock.today():%Y年%m月%d日}",
+                                          self.blank_serial.text().strip(), self.photo.filename,
+                                          self._staff.name(witness), [self.card.changed_fields(i) for i in (0, 1)]))
+
