@@ -40,8 +40,7 @@ COLUMNS = (("application_id", "受理号"), ("parties", "当事人"), ("received
            ("cooling_off_ends", "冷静期届满"), ("collect_by", "领证截止"), ("days_left", "剩余天数"))
 PHASE_COLOURS = {DivorcePhase.COOLING_OFF: "#2c6fbb", DivorcePhase.WINDOW_OPEN: "#1b7f3b"}
 NO_SELECTION = "请先在上方列表中选择一件申请"
-STALE = ("受理号 {app_id} 在列表读取之后已被其他工作人员改动，本次未保存。已录入的内容保留；"
-         "请点击“刷新”重新读取，与当事人核对后再办理。")
+STALE = "受理号 {app_id}：已录入的内容保留。请点击“刷新”重新读取，与当事人核对后再办理。"
 
 
 def _date_zh(iso: str | None) -> str:
