@@ -7,6 +7,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,11 +20,13 @@ from registry_app.services.corrections import Corrections
 from registry_app.services.divorce import DivorceService
 from registry_app.services.marriage import ACCEPTED_VERSION, MarriageCase, MarriageService
 from registry_app.storage.models import AuditEntry, Certificate, CertificateSequence, Party, Record
+from tests.conftest import PASSPHRASE, PASSWORDS
 from tests.factories import marriage_case, person
 from tests.two_counters import counters  # noqa: F401  (fixture)
 
 D = dt.date
-EXAMPLE = json.loads((Path(__file__).resolve().parents[2] / "resources/examples/divorce-case.json").read_text("utf-8"))
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = json.loads((ROOT / "resources/examples/divorce-case.json").read_text("utf-8"))
 # received 2026-06-15 (the fixture's day): cooling-off to 15 July, the window from 16 July
 WINDOW_OPENS, COLLECT_BY = D(2026, 7, 16), D(2026, 8, 14)
 QUESTIONED = {"party1": "自愿离婚，对协议无异议", "party2": "自愿离婚，对协议无异议"}
@@ -216,3 +221,36 @@ def test_a_cancelled_case_refuses_the_other_counters_register(counters):
         MarriageService(counters.a).register(rid, version=reviewed_at)
     names_who_and_when(e.value, "赵登记", counters.clock.now())
     assert snapshot(counters.a) == before
+
+
+# --- the commands ---------------------------------------------------------------------------------------
+
+def _cli(db_path, *args, password=PASSWORDS["clerk"]):
+    env = {**os.environ, "REGISTRY_PASSPHRASE": PASSPHRASE, "REGISTRY_USER_PASSWORD": password}
+    return subprocess.run([sys.executable, "-m", "registry_app.cli", "--db", str(db_path), *args],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+
+
+@pytest.mark.training   # --date: the cooling-off and the window without waiting a month
+def test_divorce_commands_print_the_version_and_take_expect_version(db, db_path, clerk_ctx, supervisor_ctx):
+    app_id, _ = applied(clerk_ctx)
+    in_cooling_off, in_window = ("--date", "2026-06-20"), ("--date", WINDOW_OPENS.isoformat())
+    listed = _cli(db_path, "divorce", "pending", "--user", "clerk", *in_cooling_off)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    read_at = json.loads(listed.stdout)[0]["version"]
+    for version, code in (("0", "VERSION_INVALID"), (str(read_at + 1), "RECORD_CHANGED")):
+        refused = _cli(db_path, "divorce", "withdraw", str(app_id), "--party", "1", "--expect-version", version,
+                       "--user", "clerk", *in_cooling_off)
+        assert refused.returncode != 0 and code in refused.stdout + refused.stderr
+    assert DivorceService(clerk_ctx).view(app_id)["version"] == read_at    # refused: nothing moved
+    cid = Corrections(clerk_ctx).propose(app_id, [{"path": "parties.1.name", "new": "王刚"}], "笔误")
+    Corrections(supervisor_ctx).approve(cid)
+    stale = _cli(db_path, "divorce", "issue", str(app_id), "--expect-version", str(read_at), "--user", "clerk",
+                 *in_window)
+    assert stale.returncode != 0 and "RECORD_CHANGED" in stale.stdout + stale.stderr and "张主任" in stale.stdout
+    fresh = json.loads(_cli(db_path, "divorce", "pending", "--user", "clerk", *in_window).stdout)[0]["version"]
+    issued = _cli(db_path, "divorce", "issue", str(app_id), "--expect-version", str(fresh), "--user", "clerk",
+                  *in_window)
+    assert issued.returncode == 0, issued.stdout + issued.stderr
+    out = json.loads(issued.stdout)
+    assert (out["status"], out["version"]) == ("issued", fresh + 1)
