@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from registry_app.cli import Env, emit, handled, parse_date_option, pass_env
+from registry_app.domain.states import AppointmentState
 from registry_app.services.queue import SERVICES
 
 
@@ -133,7 +134,7 @@ def cancel(env: Env, appointment_id: int, reason: str, expect_version: int | Non
         emit(Appointments(env.context(user=user)).cancel(appointment_id, reason, version=expect_version).to_dict())
 
 
-@appointments.command("missed")
+@appointments.command(AppointmentState.MISSED.value)   # `missed`: the state it moves the booking to
 @click.argument("appointment_id", type=int)
 @_EXPECT_VERSION
 @click.option("--user", required=True)

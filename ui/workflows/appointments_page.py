@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.roles import Permission, can
+from registry_app.domain.states import AppointmentState
+from registry_app.errors import RecordChanged
 from registry_app.services.appointments import Appointments
 from registry_app.services.peak_days import PeakDays
 from registry_app.services.queue import SERVICES
@@ -116,9 +118,14 @@ class AppointmentsPage(PageBase):
         col.addWidget(self.bookings_view, 1)
         actions = QHBoxLayout()
         self.arrive_button = QPushButton("到场取号")
+        self.missed_button = QPushButton("未到场")
+        self.cancel_reason = QLineEdit()
+        self.cancel_reason.setPlaceholderText("取消原因（默认：来电取消）")
         self.cancel_button = QPushButton("取消预约")
         self.arrived_note = QLabel("")
         actions.addWidget(self.arrive_button)
+        actions.addWidget(self.missed_button)
+        actions.addWidget(self.cancel_reason, 1)
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.arrived_note, 1)
         col.addLayout(actions)
@@ -128,6 +135,7 @@ class AppointmentsPage(PageBase):
         self.open_button.clicked.connect(self.open_slot)
         self.book_button.clicked.connect(self.book)
         self.arrive_button.clicked.connect(self.arrive)
+        self.missed_button.clicked.connect(self.missed)
         self.cancel_button.clicked.connect(self.cancel)
         return w
 
@@ -170,7 +178,15 @@ class AppointmentsPage(PageBase):
             return fn()
         except Exception as exc:  # noqa: BLE001 — shown through the one presenter
             present_error(self.state.prompter, exc, title)
+            if isinstance(exc, RecordChanged):
+                self._offer_reload(title)
             return None
+
+    def _offer_reload(self, title: str) -> None:
+        """Another counter changed the booking since the list was read: the clerk chooses to re-read
+        the day (the new versions); what was typed (the booking form, the cancel reason) is kept."""
+        if self.state.prompter.confirm(title, "是否重新读取当日预约？已填写的内容保留。"):
+            self.refresh_day()
 
     def _selected(self, view, model):
         rows = view.selectionModel().selectedRows()
@@ -186,6 +202,7 @@ class AppointmentsPage(PageBase):
         peaks = self._try("预约", lambda: [p for p in self.peaks.for_year(day.year) if p.day == day]) or []
         if slots is None or bookings is None:
             return
+        chosen = self._selected(self.bookings_view, self.bookings_model)
         self.slots_model.set_rows([(f"{s.start}–{s.end}", s.counter, s.quota, s.booked, s.free) for s in slots], slots)
         self.bookings_model.set_rows([(b.start, b.counter, b.service_zh, b.names, b.phone, b.status_zh)
                                       for b in bookings], bookings)
@@ -194,6 +211,10 @@ class AppointmentsPage(PageBase):
         self.peak_note.setText(note)
         if slots:
             self.slots_view.selectRow(0)
+        if chosen is not None:   # the same booking stays selected after a re-read
+            for i, b in enumerate(bookings):
+                if b.id == chosen.id:
+                    self.bookings_view.selectRow(i)
 
     def open_slot(self) -> None:
         day = self.day.date()
@@ -220,20 +241,31 @@ class AppointmentsPage(PageBase):
                 edit.clear()
             self.refresh_day()
 
+    # each edit sends the version the list showed (RECORD_CHANGED when another counter changed it since)
     def arrive(self) -> None:
         booking = self._selected(self.bookings_view, self.bookings_model)
         if booking is None:
             return
-        done = self._try("到场取号", lambda: self.service_.arrive(booking.id))
+        done = self._try("到场取号", lambda: self.service_.arrive(booking.id, version=booking.version))
         if done:
             self.arrived_note.setText(f"{booking.names}：请持 {done[1].label} 号等候叫号")
+            self.refresh_day()
+
+    def missed(self) -> None:
+        booking = self._selected(self.bookings_view, self.bookings_model)
+        title = AppointmentState.MISSED.zh
+        if booking is None or not self.state.prompter.confirm(title, f"{booking.names} 未按时到场？"):
+            return
+        if self._try(title, lambda: self.service_.missed(booking.id, version=booking.version)):
             self.refresh_day()
 
     def cancel(self) -> None:
         booking = self._selected(self.bookings_view, self.bookings_model)
         if booking is None or not self.state.prompter.confirm("取消预约", f"取消 {booking.names} 的预约？"):
             return
-        if self._try("取消预约", lambda: self.service_.cancel(booking.id, "来电取消")):
+        reason = self.cancel_reason.text().strip() or "来电取消"
+        if self._try("取消预约", lambda: self.service_.cancel(booking.id, reason, version=booking.version)):
+            self.cancel_reason.clear()
             self.refresh_day()
 
     # --- peak days ------------------------------------------------------------------------------

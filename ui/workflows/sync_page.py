@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from registry_app.domain.roles import Permission, can
-from registry_app.errors import Cancelled, RegistryError
+from registry_app.errors import Cancelled, RecordChanged, RegistryError
 from registry_app.services.events import EVENT_TYPE_ZH
 from registry_app.sync.service import CloseDayReport, ExportResult, SyncService
 from ui.background import BackgroundOperation, start
@@ -461,10 +461,14 @@ class SyncPage(PageBase):
         if row < 0 or row >= len(self.cases):
             self._say("请先在列表中选择一项", error=True)
             return
-        try:
-            self.service.resolve_case(self.cases[row].id, self.case_note.text())
+        case = self.cases[row]
+        try:   # the version the list showed: refused when another desk resolved it since
+            self.service.resolve_case(case.id, self.case_note.text(), version=case.version)
         except RegistryError as exc:
             self._refused(exc)
+            if isinstance(exc, RecordChanged) and self.state.prompter.confirm(
+                    "待处理事项", "是否重新读取待处理事项列表？已填写的处理情况保留。"):
+                self._load_cases()   # the list only: the note stays as typed
             return
         self.case_note.clear()
         self._say("已标记为已处理。")
