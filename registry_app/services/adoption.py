@@ -113,6 +113,7 @@ class AdoptionView:
     parties: list[dict]
     certificates: list[dict]
     data: dict = field(default_factory=dict)
+    version: int = 1          # the record's version as read: dissolve/revoke name it (RECORD_CHANGED otherwise)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -304,7 +305,7 @@ class AdoptionService:
                   "id_type": p.id_type, "id_number": p.id_number} for p in rec.parties],
                 [{"number": c.number, "cert_type": c.cert_type, "status": c.status,
                   "issued_on": c.issued_on.isoformat(), "blank_serial": c.blank_serial} for c in certs],
-                dict(rec.data),
+                dict(rec.data), rec.version,
             )
 
     # --- helpers ------------------------------------------------------------------------------

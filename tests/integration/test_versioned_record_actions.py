@@ -138,6 +138,15 @@ def test_an_action_from_an_older_read_is_refused_and_changes_nothing(counters, a
         assert after["record"] == before["record"] and len(after["corrections"]) == len(before["corrections"]) + 1
 
 
+def test_the_adoption_view_carries_the_version_dissolve_names(counters):
+    rid = _adoption(counters.a)
+    read_at = AdoptionService(counters.a).view(rid).version
+    AdoptionService(counters.supervisor_b).revoke(rid, "提交虚假材料", version=read_at)
+    assert AdoptionService(counters.a).view(rid).to_dict()["version"] == read_at + 1
+    with pytest.raises(RecordChanged):               # not ADOPTION_NOT_REGISTERED: the page is out of date
+        AdoptionService(counters.a).dissolve(rid, DISSOLUTION, version=read_at)
+
+
 def test_a_change_by_a_clerk_at_counter_two_is_named(counters):
     """The refusal names whoever changed the record: here 赵登记 reissuing at counter 2."""
     rid = _marriage(counters.a)
