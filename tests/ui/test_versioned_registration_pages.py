@@ -200,6 +200,9 @@ def test_marriage_register_after_the_other_counters_correction_is_refused_then_r
     assert page.step == ACCEPTED and page.party1.name.text() == "张巍"
     assert page.version == MarriageService(counters.a).view(rid).version
     assert not page.reload_button.isVisible() and page.blank_serial.text() == "A00000101"
+    if SHOTS:
+        QApplication.processEvents()
+        page.grab().save(f"{SHOTS}/marriage-read-again.png")
     tick(qtbot, page.declarations["signed"])
     click(qtbot, page.primary)               # 审查通过, on the corrected facts
     click(qtbot, page.primary)               # 登记
