@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from registry_app.clock import CHINA_TZ
 from registry_app.errors import Issue, NotFound, RecordChanged, Refused
 from registry_app.services.context import AppContext
+from registry_app.services.staff_names import SYSTEM_NAMES
 from registry_app.storage.digests import claimed_records
 from registry_app.storage.models import Appointment, AuditEntry, Record, User, WorkCase
 
@@ -86,6 +87,7 @@ def changed(s: Session, row) -> RecordChanged:
     """The refusal, naming who last changed the row and when."""
     who, when = last_change(s, row)
     name = s.execute(select(User.display_name).where(User.username == who)).scalar() if who else None
+    name = name or SYSTEM_NAMES.get(who or "")
     by = f"已由 {name or who or '其他工作人员'}" + (f" 于 {local_time(when):%Y-%m-%d %H:%M}" if when else "")
     return RecordChanged(f"{_NOUN[type(row)]}在您打开之后{by}修改，未保存任何内容；请重新打开，核对后再操作",
                          code=CODE)

@@ -149,8 +149,9 @@ def test_the_expiry_sweep_raises_the_version_in_the_systems_name(counters):
     with counters.a.db.read() as s:
         rec = s.get(Record, app_id)
         assert (rec.status, rec.version, rec.changed_by) == ("expired", read_at + 1, "system")
-    with pytest.raises(RecordChanged):
+    with pytest.raises(RecordChanged) as e:
         DivorceService(counters.a).withdraw(app_id, 1, version=read_at)
+    assert "已由 系统 于" in e.value.message   # the sweep is named as the system, not its login
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2**31, True, "1"])
