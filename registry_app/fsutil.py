@@ -42,6 +42,24 @@ def write_atomic(path: str | os.PathLike, data: bytes, mode: int = 0o600) -> Pat
     return target
 
 
+def lock_exclusive(fd: int) -> bool:
+    """Take an exclusive, non-blocking lock on an open file: True, or False when another process holds it.
+    The system drops the lock when the process dies, so a crash leaves no stale lock. POSIX: flock on the
+    whole file; Windows: a byte-range lock on its first byte (msvcrt), which the same processes respect."""
+    try:
+        if os.name == "nt":  # pragma: no cover - no Windows runner
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
 def fsync_dir(directory: Path) -> None:
     # Makes the rename itself durable. Not possible on Windows, where opening a directory fails.
     if os.name != "posix":

@@ -19,6 +19,7 @@ from registry_app.clock import Clock, TrainingClock
 from registry_app.demo.generator import generate
 from registry_app.demo.guard import DEMO_SANDBOX_SETTING
 from registry_app.domain.roles import Role
+from registry_app.fsutil import lock_exclusive
 from registry_app.operations import NO_PROGRESS, Progress
 from registry_app.services import audit
 from registry_app.services.accounts import Accounts
@@ -94,16 +95,7 @@ def _try_lock(path: Path) -> int | None:
     """An exclusive, non-blocking lock on `path` (created if missing): the fd, or None if held elsewhere.
     The system drops the lock when its process dies, so a crashed demo leaves a lock anyone can take."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if os.name == "nt":
-            import msvcrt
-
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    if not lock_exclusive(fd):
         os.close(fd)
         return None
     return fd

@@ -6,7 +6,6 @@ connection, which is why the pool keeps connections open.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from registry_app.errors import ConnectionLost, DatabaseLocked, StorageError, WrongPassphrase
+from registry_app.fsutil import lock_exclusive
 from registry_app.storage import denormalized  # noqa: F401 — registers the copy-keeping listeners
 
 
@@ -151,9 +151,7 @@ def _install_sqlite_hooks(engine: Engine, encrypted: bool) -> None:
 def _lock_file(path: Path) -> int:
     lock_path = path.with_name(path.name + ".lock")
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not lock_exclusive(fd):
         os.close(fd)
         raise DatabaseLocked("数据库正被另一个程序使用（可能另一个窗口已打开此数据库），请先关闭它") from None
     return fd

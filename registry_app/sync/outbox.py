@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from registry_app.errors import RegistryError
-from registry_app.fsutil import fsync_dir
+from registry_app.fsutil import fsync_dir, lock_exclusive
 from registry_app.sync import container
 from registry_app.sync.batch import FILE_SUFFIX
 
@@ -26,11 +26,6 @@ QUARANTINE = "quarantine"
 # write_atomic's temporary sibling of a batch or key file: ".NAME.<12 hex>.tmp"
 _TEMP = re.compile(r"^\..+\.(rgb|pub)\.[0-9a-f]{12}\.tmp$")
 
-try:  # POSIX; the client's database lock uses the same call
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-    import msvcrt
 
 
 def host_name() -> str:
@@ -57,19 +52,14 @@ def outbox_lock(folder: Path, create: bool = True) -> Iterator[Path]:
         if create:
             folder.mkdir(parents=True, exist_ok=True)
         # POSIX locks the folder itself, so the outbox holds nothing but batches and keys
-        fd = os.open(folder, os.O_RDONLY) if fcntl is not None else \
+        fd = os.open(folder, os.O_RDONLY) if os.name == "posix" else \
             os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise RegistryError(f"无法使用文件夹{folder.name or folder}（{exc.strerror}）", code="FILE_WRITE_FAILED",
                             field="out") from None
     try:
-        try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            else:  # pragma: no cover - Windows
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            raise _busy(folder) from None
+        if not lock_exclusive(fd):
+            raise _busy(folder)
         yield folder
     finally:
         os.close(fd)  # closing releases the lock
