@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry_app.clock import Clock, TrainingClock
+from registry_app.demo.casework import open_divorces
 from registry_app.demo.generator import generate
 from registry_app.demo.guard import DEMO_SANDBOX_SETTING
 from registry_app.domain.roles import Role
@@ -149,6 +150,8 @@ def create_demo(day: dt.date | None = None, *, records: int = RECORDS, root: Pat
                          {"accounts": [a.username for a in ACCOUNTS]}, reason="演示环境",
                          username=admin.username, role=Role.ADMIN.value)
         generate(db, records, SEED, until=clock.today(), event_days=RECENT_DAYS, progress=progress)
+        clerk = next(a for a in ACCOUNTS if a.role is Role.CLERK)
+        open_divorces(db, clock.today(), _user(ctx, clerk.username), SEED)  # work for 我的离婚申请
         supervisor = _user(ctx, "fuze")
         stock = BlankStock(ctx.as_user(supervisor))
         for booklet, prefix in (("marriage", "J"), ("divorce", "L"), ("adoption", "S"),
