@@ -3,7 +3,12 @@
 The party is the form holding the keyboard focus, else the first whose name is still empty. The
 fields the card filled are remembered: a later typed change to one of them is flagged beside the
 button (the clerk must mean it: the card is the document). An expired card is said at once. The
-read is audited as an access (services.card_access); the card's contents are never logged."""
+read is audited as an access (services.card_access); the card's contents are never logged.
+
+A form is a PartyForm, or any form (QGroupBox) exposing `name`, a `changed` signal and the three card
+methods: `fill_from_card(card)` → what it filled, by field, as shown; `card_values()` → those fields as
+they show now; `card_slots()` → where each is flagged. `card_documents`, if set, are the kinds of
+document it can hold (another is said, not filled)."""
 from __future__ import annotations
 
 import dataclasses
@@ -19,6 +24,8 @@ from registry_app.domain.id_types import IdType
 from ui import background
 from ui.errors import present_error
 from ui.widgets.party_form import LABELS, PartyForm
+
+CardForm = QWidget   # a PartyForm or a form with the card methods (see above)
 
 CARD_FIELDS = ("name", "id_type", "id_number", "sex", "birth_date", "ethnicity", "residence")
 
@@ -44,7 +51,7 @@ def form_values(form: PartyForm) -> dict[str, str]:
 
 
 class CardReading(QWidget):
-    def __init__(self, app_state, forms: list[PartyForm], parent: QWidget | None = None, *,
+    def __init__(self, app_state, forms: list[CardForm], parent: QWidget | None = None, *,
                  open_reader: Callable[[], CardReader] = _configured_reader, purpose: str = "",
                  timeout: float = DEFAULT_TIMEOUT):
         super().__init__(parent)
@@ -82,8 +89,8 @@ class CardReading(QWidget):
         for i, form in enumerate(self.forms):
             if form.isAncestorOf(self.focusWidget() or self.window().focusWidget() or self):
                 return i
-        for i, form in enumerate(self.forms):
-            if not form.name.text().strip():
+        for i, form in enumerate(self.forms):   # a form the case does not show is not filled unseen
+            if not form.name.text().strip() and form.isVisibleTo(form.window()):
                 return i
         return 0
 
@@ -127,14 +134,16 @@ class CardReading(QWidget):
             present_error(self.state.prompter, exc, "读卡")
             return
         form = self.forms[index]
-        values = card_values(card)
-        person = dataclasses.replace(form.person(), name=card.name, id_type=card.document.value,
-                                     id_number=card.id_number, sex=card.sex.value, birth_date=card.birth_date,
-                                     ethnicity=card.ethnicity, residence=card.address)
-        if card.document is IdType.FOREIGN_PR and card.nationality:
-            person = dataclasses.replace(person, nationality=card.nationality)
-        form.set_person(person)
-        form.touched.update(CARD_FIELDS)
+        if isinstance(form, PartyForm):
+            values = self._fill_party(form, card)
+        elif card.document not in getattr(form, "card_documents", (card.document,)):
+            self._show_photo(b"")
+            self.status.setStyleSheet("color:#b00020;")
+            self.status.setText(f"{form.title()}只能读入{'、'.join(d.zh for d in form.card_documents)}，"
+                                f"读到的是{card.document.zh}，未读入")
+            return
+        else:
+            values = form.fill_from_card(card)
         self.from_card[index] = values
         photo_note = self._show_photo(card.photo_wlt)
         if card.expired(self.state.ctx.clock.today()):
@@ -144,6 +153,18 @@ class CardReading(QWidget):
         else:
             self.status.setText(f"已从身份证读入{form.title()}：{card.name}{photo_note}")
         self.refresh_flags()
+
+    @staticmethod
+    def _fill_party(form: PartyForm, card: CardData) -> dict[str, str]:
+        values = card_values(card)
+        person = dataclasses.replace(form.person(), name=card.name, id_type=card.document.value,
+                                     id_number=card.id_number, sex=card.sex.value, birth_date=card.birth_date,
+                                     ethnicity=card.ethnicity, residence=card.address)
+        if card.document is IdType.FOREIGN_PR and card.nationality:
+            person = dataclasses.replace(person, nationality=card.nationality)
+        form.set_person(person)
+        form.touched.update(CARD_FIELDS)
+        return values
 
     def _show_photo(self, wlt: bytes) -> str:
         """The card photo through the vendor's decoder where installed; otherwise say why there is none."""
@@ -163,15 +184,16 @@ class CardReading(QWidget):
         read = self.from_card.get(index)
         if not read:
             return []
-        now = form_values(self.forms[index])
-        return [key for key in CARD_FIELDS if now[key] != read[key]]
+        form = self.forms[index]
+        now = form_values(form) if isinstance(form, PartyForm) else form.card_values()
+        return [key for key in read if now[key] != read[key]]
 
     def refresh_flags(self) -> None:
         notes = []
         for index, form in enumerate(self.forms):
             changed = self.changed_fields(index)
-            for key in CARD_FIELDS:
-                slot = form.slots[key]
+            slots = {k: form.slots[k] for k in CARD_FIELDS} if isinstance(form, PartyForm) else form.card_slots()
+            for key, slot in slots.items():
                 slot.setProperty("cardChanged", key in changed)
                 slot.setToolTip("与身份证读取的不同" if key in changed else "")
                 target = getattr(slot, "edit", None) or getattr(slot, "widget", None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -105,12 +105,35 @@ class Group(QGroupBox):
         self.form.setRowVisible(self._rows[id(widget)], visible)
 
 
-class AdopterForm(Group):
-    def __init__(self, title: str, index: int):
-        super().__init__(title, f"adopters[{index}].")
+class PersonGroup(Group):
+    """A person's group that 读卡 (ui.widgets.card_reader) fills: the name and the resident ID number, the
+    sex and birth date being the number's. changed is emitted after an edit to either."""
+
+    changed = Signal()
+    card_documents = (IdType.RESIDENT,)   # the adoption form takes a resident ID only
+
+    def __init__(self, title: str, prefix: str, id_label: str, id_hint: str):
+        super().__init__(title, prefix)
         self.name = self.row("姓名", QLineEdit(), "name")
-        self.id_number = self.row("身份证号码", CheckedLineEdit(_resident_id_issue, "18位，出生日期和性别由号码读出"),
-                                  "id_number")
+        self.id_number = self.row(id_label, CheckedLineEdit(_resident_id_issue, id_hint), "id_number")
+        for edit in (self.name, self.id_number.edit):
+            edit.textChanged.connect(lambda _t: self.changed.emit())
+
+    def fill_from_card(self, card) -> dict[str, str]:
+        self.name.setText(card.name)
+        self.id_number.setText(card.id_number)
+        return self.card_values()
+
+    def card_values(self) -> dict[str, str]:
+        return {"name": self.name.text().strip(), "id_number": self.id_number.text().strip().upper()}
+
+    def card_slots(self) -> dict[str, QWidget]:
+        return {"name": self._rows[id(self.name)], "id_number": self.id_number}
+
+
+class AdopterForm(PersonGroup):
+    def __init__(self, title: str, index: int):
+        super().__init__(title, f"adopters[{index}].", "身份证号码", "18位，出生日期和性别由号码读出")
         self.derived = self.row("性别 / 出生日期", QLabel("—"), "birth_date")
         self.slots[f"{self.prefix}sex"] = self.slots[f"{self.prefix}birth_date"]
         self.marital = self.row("婚姻状况", combo(MARITAL), "marital_status")
@@ -160,9 +183,8 @@ class AdoptionForm(QWidget):
 
         self.adopter_forms = [AdopterForm("收养人（一）", 0), AdopterForm("收养人（二）", 1)]
 
-        child = Group("被收养人", "adoptee.")
-        self.child_name = child.row("姓名", QLineEdit(), "name")
-        self.child_id = child.row("身份证号码（如有）", CheckedLineEdit(_resident_id_issue, "没有可不填"), "id_number")
+        child = PersonGroup("被收养人", "adoptee.", "身份证号码（如有）", "没有可不填")
+        self.child_name, self.child_id = child.name, child.id_number
         self.child_sex = child.row("性别", combo(SEXES), "sex")
         self.child_birth = child.row("出生日期", DateField("如 2020-05-01 或 20200501"), "birth_date")
         self.situation = child.row("被收养的情形", combo(SITUATIONS), "situation")

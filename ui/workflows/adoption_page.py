@@ -25,6 +25,7 @@ from ui.errors import error_text, present_error
 from ui.main_window import register_page
 from ui.pages import PageBase
 from ui.widgets import KeyboardFlow
+from ui.widgets.card_reader import CardReading
 from ui.workflows.adoption_form import AdoptionForm
 
 COLOURS = {Status.MET: "#1b7f3b", Status.FAILING: "#c62f2f", Status.WAIVED: "#2c6fbb",
@@ -69,6 +70,12 @@ class AdoptionPage(PageBase):
         scroll.setWidget(self.form)
         scroll.setMinimumWidth(self.form.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
         self.form_scroll = scroll
+        # 读卡 (F9): into the adopter or the adoptee with the focus, else the first shown with no name yet
+        self.card = CardReading(self.state, [*self.form.adopter_forms, self.form.child_form], self,
+                                purpose="adoption")
+        left = QVBoxLayout()
+        left.addWidget(self.card)
+        left.addWidget(scroll, 1)
 
         right = QVBoxLayout()
         heading = QLabel("登记条件（民法典第1093条至第1105条）")
@@ -101,7 +108,7 @@ class AdoptionPage(PageBase):
         right.addWidget(self.result)
 
         body = QHBoxLayout()
-        body.addWidget(scroll, 5)
+        body.addLayout(left, 5)
         body.addLayout(right, 6)
         self.office_notice = QLabel()
         self.office_notice.setObjectName("notice")
@@ -223,6 +230,7 @@ class AdoptionPage(PageBase):
         self.register_button.setVisible(self.registered is None)
         self.print_button.setVisible(self.registered is not None)
         self.form.setEnabled(self.registered is None)
+        self.card.setEnabled(self.registered is None)
 
     # --- actions ---------------------------------------------------------------------------------
     def register(self) -> None:
@@ -235,7 +243,10 @@ class AdoptionPage(PageBase):
             return
         case = self.form.case_dict()
         adopters = "、".join(a["name"] for a in case["adopters"])
-        if not self.state.prompter.confirm("确认登记", f"为收养人{adopters}收养{case['adoptee']['name']}办理收养登记？"):
+        # what was typed over a read card is said where the clerk confirms, to check it with the card
+        typed_over = any(self.card.changed_fields(i) for i in range(len(self.card.forms)))
+        note = "\n\n" + self.card.status.text() if typed_over else ""
+        if not self.state.prompter.confirm("确认登记", f"为收养人{adopters}收养{case['adoptee']['name']}办理收养登记？{note}"):
             return
         try:
             result = self.service.register(case, blank_serial=self.form.blank_serial.text().strip() or None)
@@ -277,6 +288,7 @@ class AdoptionPage(PageBase):
         """Clear the form for the next case."""
         self._building = True
         self.form.clear()
+        self.card.forget()
         self.registered = None
         self.reveal = False
         self.result.clear()

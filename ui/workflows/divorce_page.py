@@ -39,6 +39,7 @@ from ui.fields import CheckedLineEdit
 from ui.main_window import register_page
 from ui.pages import PageBase
 from ui.widgets import DateField, IssuePanel, IssueSlot, KeyboardFlow, PartyForm
+from ui.widgets.card_reader import CardReading
 from ui.widgets.party_form import LABELS as PARTY_LABELS
 from ui.workflows.divorce_agreement import AgreementForm, answer, set_answer, yes_no
 from ui.document_viewer import InAppPdfViewer, OpenPdf
@@ -120,7 +121,7 @@ class DivorcePage(PageBase):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.layout_.addWidget(self.tabs, 1)
-        apply_tab = QWidget()
+        self.apply_tab = apply_tab = QWidget()   # F9 reads a card only on this tab
         row = QHBoxLayout(apply_tab)
         row.setContentsMargins(0, 6, 0, 0)
         row.addWidget(self._build_form(), 1)
@@ -157,10 +158,12 @@ class DivorcePage(PageBase):
         parties.setSpacing(12)
         parties.addWidget(self.party1, 1)
         parties.addWidget(self.party2, 1)
+        self.card = CardReading(self.state, [self.party1, self.party2], self.apply_tab, purpose="divorce")
 
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 8, 0)
+        column.addWidget(self.card)
         column.addLayout(parties)
         column.addWidget(self._build_marriage())
         column.addWidget(self._build_documents())
@@ -410,15 +413,17 @@ class DivorcePage(PageBase):
     def _show_check(self, check: DivorceCheck, title: str = "") -> None:
         """Refusals (legal grounds, printable as 不予受理告知书) apart from what is still missing."""
         self.refusal = list(check.refused) if self.reveal else []
+        note = self._card_note()
         if check.refused:
             head = title or "不予受理"
-            self.panel.show_state("bad", f"{head}（{len(check.refused)} 项依法不予受理，{len(check.incomplete)} 项待补）"
-                                  if check.incomplete else f"{head}（{len(check.refused)} 项）", check.issues)
+            self.panel.show_state("bad", (f"{head}（{len(check.refused)} 项依法不予受理，{len(check.incomplete)} 项待补）"
+                                          if check.incomplete else f"{head}（{len(check.refused)} 项）") + note,
+                                  check.issues)
         elif check.incomplete:
-            self.panel.show_state("bad", f"{title or '尚不能受理'}：{len(check.incomplete)} 项未填写或不完整",
+            self.panel.show_state("bad", f"{title or '尚不能受理'}：{len(check.incomplete)} 项未填写或不完整{note}",
                                   check.incomplete)
         else:
-            self.panel.show_state("ok", "符合受理条件，可以受理")
+            self.panel.show_state("ok", "符合受理条件，可以受理" + note)
         self._show_field_issues(check.issues)
         self._set_state()
 
@@ -453,12 +458,16 @@ class DivorcePage(PageBase):
         self.refusal = []
         self.state.signals.records_changed.emit()
         self._show_field_issues([])
-        self.panel.show_state("ok", f"已受理，受理号 {out['application_id']}。\n"
+        self.panel.show_state("ok", f"已受理，受理号 {out['application_id']}。{self._card_note()}\n"
                                     "请打印受理回执单，由双方签收。冷静期内任何一方可持回执单撤回申请。")
         self.deadlines.setText(self.deadlines_text(out))
         self._set_state()
         self.refresh()
         self.print_slip_button.setFocus()
+
+    def _card_note(self) -> str:
+        """What was typed over a read card, said where 受理 is decided (the clerk checks it with the card)."""
+        return "\n" + self.card.status.text() if any(self.card.changed_fields(i) for i in (0, 1)) else ""
 
     @staticmethod
     def deadlines_text(out: dict) -> str:
@@ -522,6 +531,7 @@ class DivorcePage(PageBase):
         self._found_for = None
         self.party1.clear()
         self.party2.clear()
+        self.card.forget()
         self.marriage_here.setChecked(True)
         self._marriage_mode_changed(0, True)
         self.marriage_found.setText("录入双方证件号码后点击“查找结婚登记”，受理时也会自动查找。")
