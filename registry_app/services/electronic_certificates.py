@@ -45,11 +45,13 @@ from registry_app.services import audit
 from registry_app.services.certificate_print import (
     CertificatePrinting,
     certificate_views,
+    still_valid,
     valid_certificate,
 )
 from registry_app.services.context import AppContext
 from registry_app.services.office_keys import office_public_keys
 from registry_app.services.settings import load_settings
+from registry_app.storage.digests import claimed_records
 from registry_app.storage.models import Certificate, KeyMaterial, Record, Setting
 
 ISSUER_KEY = "ecert_issuer_code"
@@ -107,43 +109,61 @@ class ElectronicCertificates:
         """Issue the electronic certificate of the record's valid certificate to `out` (a PDF)."""
         user = self.ctx.require(Permission.PRINT)
         now = self.ctx.clock.now()
-        with self.ctx.db.write() as s:
-            rec, cert = valid_certificate(s, record_id)
-            config = _config(s)
-            if issuer_code_problem(config["issuer_code"] or ""):
-                raise RegistryError("请管理员先设置颁证单位的统一社会信用代码（certificate electronic-settings）",
-                                    code="ECERT_ISSUER_CODE_MISSING")
-            type_code = config["type_codes"].get(cert.cert_type)
-            if not type_code:
-                raise RegistryError(f"请管理员先设置{CERTIFICATE_KINDS.get(_kind(cert), cert.cert_type)}的证照类型代码",
-                                    code="ECERT_TYPE_CODE_MISSING")
-            view = certificate_views(s, rec, cert)[0]
-            view.blank_serial = ""           # the paper booklet's serial is not the electronic one's
-            issued = list((cert.data or {}).get("electronic", []))
-            licence_id = LicenceId(type_code, config["issuer_code"], serial_of(cert.number), len(issued) + 1)
-            people = certificate_holders(view)
-            licence = LicenceData(
-                licence_name=CERTIFICATE_KINDS[view.kind], type_code=type_code, licence_number=cert.number,
-                identifier=str(licence_id), authority=view.office_name, authority_code=config["issuer_code"],
-                issue_date=cert.issued_on,
-                holders=tuple((p.name, display(p.id_type, "id_type"), p.id_number) for p in people),
-                credential=view.qr_payload or "")
-            key_row = _active_key_row(s)
-            private = Ed25519PrivateKey.from_private_bytes(key_row.private_key)
-            signing_cert = pades.office_certificate(private, view.office_name, config["issuer_code"],
-                                                    key_row.created_at)
-            writer = prepare_writer(render_page(view, licence), licence, _aware(now))
-            pdf = pades.sign_pdf(writer, private, signing_cert, f"颁发电子证照 {licence_id}")
-            entry = {"identifier": str(licence_id), "version": licence_id.version, "content": content_digest(view),
-                     "sha256": hashlib.sha256(pdf).hexdigest(), "key_id": key_row.key_id,
-                     "issued_at": _aware(now).isoformat(timespec="seconds"), "by": user.username}
-            cert.data = {**(cert.data or {}), "electronic": [*issued, entry]}
-            write_atomic(Path(out), pdf)
-            audit.record(self.ctx, s, "certificate.electronic_issued", "certificate", cert.number,
-                         {"record_id": rec.id, "identifier": str(licence_id), "sha256": entry["sha256"],
-                          "file": Path(out).name})
+        written: Path | None = None
+        try:
+            with self.ctx.db.write() as s:
+                result = self._issue_in(s, user, now, record_id, Path(out))
+                s.flush()  # every statement has run: what is left to fail is the commit itself
+                written = write_atomic(Path(out), result.pop("pdf"))
+        except BaseException:
+            if written is not None:      # not committed: no file for an issue the certificate's log lacks
+                written.unlink(missing_ok=True)
+            raise
+        return result
+
+    def _issue_in(self, s, user, now: dt.datetime, record_id: int, out: Path) -> dict:
+        rec, cert = valid_certificate(s, record_id)
+        # two counters issuing at once: the second waits here for the first and numbers its version after it
+        s.refresh(cert, with_for_update=True)
+        cert = still_valid(s, cert.id, cert.number)
+        config = _config(s)
+        if issuer_code_problem(config["issuer_code"] or ""):
+            raise RegistryError("请管理员先设置颁证单位的统一社会信用代码（certificate electronic-settings）",
+                                code="ECERT_ISSUER_CODE_MISSING")
+        type_code = config["type_codes"].get(cert.cert_type)
+        if not type_code:
+            raise RegistryError(f"请管理员先设置{CERTIFICATE_KINDS.get(_kind(cert), cert.cert_type)}的证照类型代码",
+                                code="ECERT_TYPE_CODE_MISSING")
+        view = certificate_views(s, rec, cert)[0]
+        view.blank_serial = ""           # the paper booklet's serial is not the electronic one's
+        issued = list((cert.data or {}).get("electronic", []))
+        licence_id = LicenceId(type_code, config["issuer_code"], serial_of(cert.number), len(issued) + 1)
+        people = certificate_holders(view)
+        licence = LicenceData(
+            licence_name=CERTIFICATE_KINDS[view.kind], type_code=type_code, licence_number=cert.number,
+            identifier=str(licence_id), authority=view.office_name, authority_code=config["issuer_code"],
+            issue_date=cert.issued_on,
+            holders=tuple((p.name, display(p.id_type, "id_type"), p.id_number) for p in people),
+            credential=view.qr_payload or "")
+        key_row = _active_key_row(s)
+        private = Ed25519PrivateKey.from_private_bytes(key_row.private_key)
+        signing_cert = pades.office_certificate(private, view.office_name, config["issuer_code"],
+                                                key_row.created_at)
+        writer = prepare_writer(render_page(view, licence), licence, _aware(now))
+        pdf = pades.sign_pdf(writer, private, signing_cert, f"颁发电子证照 {licence_id}")
+        entry = {"identifier": str(licence_id), "version": licence_id.version, "content": content_digest(view),
+                 "sha256": hashlib.sha256(pdf).hexdigest(), "key_id": key_row.key_id,
+                 "issued_at": _aware(now).isoformat(timespec="seconds"), "by": user.username}
+        cert.data = {**(cert.data or {}), "electronic": [*issued, entry]}
+        # a copy handed out, like a print: sealed into the trail, but no change of the record that
+        # another counter's correction or annotation must be refused for (its version is not raised)
+        claimed_records(s).add(rec.id)
+        audit.record(self.ctx, s, "certificate.electronic_issued", "certificate", cert.number,
+                     {"record_id": rec.id, "identifier": str(licence_id), "sha256": entry["sha256"],
+                      "file": Path(out).name})
         return {"record_id": record_id, "certificate_no": cert.number, "identifier": str(licence_id),
-                "version": licence_id.version, "out": str(out), "bytes": len(pdf), "sha256": entry["sha256"]}
+                "version": licence_id.version, "out": str(out), "bytes": len(pdf), "sha256": entry["sha256"],
+                "pdf": pdf}
 
     # --- verifying --------------------------------------------------------------------------------------
 

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from registry_app.domain.roles import Permission
 from registry_app.domain.states import BatchState, SyncState, WorkCaseState
 from registry_app.errors import Issue, Refused
-from registry_app.services import audit, joint_service
+from registry_app.services import audit, joint_service, versions
 from registry_app.services.context import CurrentUser
+from registry_app.services.transitions import move
 from registry_app.storage.models import Acknowledgement, Batch, RecordEvent, WorkCase
 from registry_app.sync.ack import Ack, parse_ack
 from registry_app.sync.base import get_setting, put_setting, read_file
@@ -123,9 +124,14 @@ class AckMixin(ReconcileMixin):
             elif entry.status == SyncState.ACCEPTED and (ev.data or {}).get("resend_of"):
                 for case in s.execute(select(WorkCase).where(
                         WorkCase.event_id == ev.data["resend_of"], WorkCase.kind == "sync_rejected",
-                        WorkCase.status == WorkCaseState.OPEN)).scalars():
-                    case.status, case.resolved_by = WorkCaseState.RESOLVED, user.username
+                        WorkCase.status == WorkCaseState.OPEN)).scalars().all():
+                    # resolved as at the desk: the version rises (a page still showing it open is refused
+                    # as RECORD_CHANGED naming who) and the move is audited
+                    versions.claim(self.ctx, s, case, None)
+                    case.resolved_by = user.username
                     case.resolution = f"更正后重新上报（事件{ev.seq}）已被省级接收"
+                    move(self.ctx, s, case, WorkCaseState.RESOLVED.value, action="sync.case_resolved",
+                         detail={"event_id": case.event_id, "code": case.code}, reason=case.resolution)
                     result.cases_resolved.append(case.id)
 
     # --- which batch the acknowledgement answers --------------------------------------------------
