@@ -213,3 +213,59 @@ def test_an_electronic_certificate_whose_commit_fails_leaves_no_file(counters, t
     assert _state(counters.a) == before
     with counters.a.db.read() as s:
         assert "electronic" not in (s.execute(select(Certificate.data).where(Certificate.record_id == rid)).scalar() or {})
+
+
+# --- hostile --expect-version on the commands ----------------------------------------------------------
+
+NOT_A_VERSION = ["0", "-1", "2147483648", "99999999999999999999999"]
+NOT_A_NUMBER = ["abc", "1.5", "", "1e3"]
+
+
+def test_commands_refuse_hostile_expect_versions_and_write_nothing(db, db_path, clerk_ctx, tmp_path):
+    """Every record command with --expect-version: a whole number that is no version is refused with
+    VERSION_INVALID (exit 2); text is refused by the option itself (exit 2, naming --expect-version);
+    either way nothing is written — not the record, not a number, not an audit entry."""
+    from tests.integration.test_versioned_divorce_marriage import applied
+
+    rid = _marriage(clerk_ctx)
+    application, _ = applied(clerk_ctx)
+    with clerk_ctx.db.read() as s:
+        number = s.execute(select(Certificate.number).where(Certificate.record_id == rid)).scalar()
+    judgment = tmp_path / "judgment.json"
+    judgment.write_text(json.dumps({"court": "南京市玄武区人民法院", "case_number": "（2026）苏0102民初1号",
+                                    "judgment_date": "2026-06-15", "effect": "invalid", "ground": "bigamy"},
+                                   ensure_ascii=False), "utf-8")
+    reissue = tmp_path / "reissue.json"
+    reissue.write_text(json.dumps({"reason": "lost", "applicants": [1], "explanation": "遗失"}, ensure_ascii=False), "utf-8")
+    commands = [
+        ("clerk", ["correction", "propose", str(rid), "--set", "data.remarks=补记", "--reason", "补记"]),
+        ("supervisor", ["marriage", "annotate", str(rid), "--input", str(judgment)]),
+        ("supervisor", ["marriage", "void", number, "--reason", "卡纸"]),
+        ("clerk", ["marriage", "reissue", str(rid), "--input", str(reissue)]),
+        ("clerk", ["divorce", "withdraw", str(application), "--party", "1"]),
+        ("clerk", ["appointments", "cancel", "1"]),
+        ("supervisor", ["sync", "resolve", "1", "--note", "已核实"]),
+        ("supervisor", ["adoption", "revoke", str(rid), "--reason", "撤销"]),
+    ]
+    def invoke(user, *args):
+        env = {"REGISTRY_PASSPHRASE": PASSPHRASE, "REGISTRY_USER_PASSWORD": PASSWORDS[user]}
+        return CliRunner().invoke(main, ["--db", str(db_path), *args, "--user", user], env=env)
+
+    # the commands run on the machine's day: the divorce commands' sweep of overdue applications runs first
+    assert invoke("clerk", "divorce", "pending").exit_code == 0
+    before = _state(clerk_ctx)
+    with clerk_ctx.db.read() as s:
+        last_entry = s.execute(select(func.max(AuditEntry.id))).scalar()
+    for user, args in commands:
+        for value in NOT_A_VERSION + NOT_A_NUMBER:
+            result = invoke(user, *args, "--expect-version", value)
+            assert result.exit_code == 2, (args, value, result.output)
+            if value in NOT_A_VERSION:
+                assert [e["code"] for e in json.loads(result.output)["errors"]] == ["VERSION_INVALID"], (args, value)
+            else:
+                assert "--expect-version" in result.output, (args, value, result.output)
+    after = _state(clerk_ctx)
+    with clerk_ctx.db.read() as s:   # signing in is all that was audited
+        added = set(s.execute(select(AuditEntry.action).where(AuditEntry.id > last_entry)).scalars())
+    assert added <= {"login"}, added
+    assert {**after, "audit": 0} == {**before, "audit": 0}
