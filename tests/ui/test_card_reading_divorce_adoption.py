@@ -18,8 +18,8 @@ from registry_app.devices.readers import SimulatedReader
 from registry_app.storage.models import AuditEntry
 from tests.ui.conftest import type_into
 from tests.ui.test_adoption_page import fill_from_case, open_page
-from tests.ui.test_divorce_page import EXAMPLE as DIVORCE, click, fill_example
-from tests.ui.test_divorce_page import marriage_id, page, window  # noqa: F401 — fixtures
+from tests.ui.test_divorce_page import EXAMPLE as DIVORCE
+from tests.ui.test_divorce_page import click, fill_example, marriage_id, page, window  # noqa: F401 — fixtures
 
 FLAG = "与身份证读取的不同"
 ISSUED = {"authority": "南京市公安局玄武分局", "valid_from": "20150101", "valid_to": "长期", "ethnicity": "01",
@@ -125,62 +125,62 @@ ADOPTER, CHILD = ADOPTION["adopters"][0], ADOPTION["adoptee"]
 
 def adoption_page(qtbot, ctx):
     """The adoption page in the active window (a shortcut reaches only the active window)."""
-    window, page = open_page(qtbot, ctx)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
-    return page
+    win, adoption = open_page(qtbot, ctx)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5000)
+    return adoption
 
 
 def test_adoption_f9_fills_an_adopter_then_the_child_and_flags_a_typed_name(qtbot, clerk_ctx, tmp_path):
-    page = adoption_page(qtbot, clerk_ctx)
+    ap = adoption_page(qtbot, clerk_ctx)
     reader = reader_of(tmp_path / "cards", card(ADOPTER["name"], "1", ADOPTER["id_number"]),
                        card(CHILD["name"], "2", CHILD["id_number"]))
-    page.card.open_reader = lambda: reader
-    adopter = page.form.adopter_forms[0]
-    press_f9(qtbot, page.card, adopter.id_number.edit)
+    ap.card.open_reader = lambda: reader
+    adopter = ap.form.adopter_forms[0]
+    press_f9(qtbot, ap.card, adopter.id_number.edit)
     assert (adopter.name.text(), adopter.id_number.text()) == (ADOPTER["name"], ADOPTER["id_number"])
     assert adopter.derived.text() == "男，1988-04-12"
-    assert "已从身份证读入收养人" in page.card.status.text()
+    assert "已从身份证读入收养人" in ap.card.status.text()
 
     # one adopter: the second form is hidden and not filled unseen; the child (no name yet) is
-    press_f9(qtbot, page.card, page.form.relationship)
-    assert page.form.adopter_forms[1].name.text() == ""
-    assert (page.form.child_name.text(), page.form.case_dict()["adoptee"]["birth_date"]) == (CHILD["name"],
-                                                                                           "2025-01-10")
+    press_f9(qtbot, ap.card, ap.form.relationship)
+    assert ap.form.adopter_forms[1].name.text() == ""
+    child = ap.form.case_dict()["adoptee"]
+    assert (child["name"], child["sex"], child["birth_date"]) == (CHILD["name"], "F", "2025-01-10")
     adopter.name.selectAll()
     type_into(qtbot, adopter.name, "陈立君")
-    assert page.card.changed_fields(0) == ["name"] and page.card.changed_fields(2) == []
+    assert ap.card.changed_fields(0) == ["name"] and ap.card.changed_fields(2) == []
     assert adopter.card_slots()["name"].property("cardChanged") is True
-    assert "收养人的姓名" in page.card.status.text() and FLAG in page.card.status.text()
+    assert "收养人的姓名" in ap.card.status.text() and FLAG in ap.card.status.text()
     assert purposes(clerk_ctx) == ["adoption", "adoption"]
-    shot(page, "adoption-card-reader.png")
+    shot(ap, "adoption-card-reader.png")
 
 
 def test_adoption_registration_confirms_what_was_typed_over(qtbot, clerk_ctx, tmp_path):
-    page = adoption_page(qtbot, clerk_ctx)
-    fill_from_case(qtbot, page, ADOPTION)
+    ap = adoption_page(qtbot, clerk_ctx)
+    fill_from_case(qtbot, ap, ADOPTION)
     reader = reader_of(tmp_path / "cards", card(ADOPTER["name"], "1", ADOPTER["id_number"]))
-    page.card.open_reader = lambda: reader
-    adopter = page.form.adopter_forms[0]
-    press_f9(qtbot, page.card, adopter.name)
-    assert page.card.changed_fields(0) == [] and page.can_register()
+    ap.card.open_reader = lambda: reader
+    adopter = ap.form.adopter_forms[0]
+    press_f9(qtbot, ap.card, adopter.name)
+    assert ap.card.changed_fields(0) == [] and ap.can_register()
     adopter.name.selectAll()
     type_into(qtbot, adopter.name, "陈立君")
-    qtbot.mouseClick(page.register_button, Qt.MouseButton.LeftButton)
-    kind, title, text = page.state.prompter.shown[-1]
+    qtbot.mouseClick(ap.register_button, Qt.MouseButton.LeftButton)
+    kind, title, text = ap.state.prompter.shown[-1]
     assert (kind, title) == ("confirm", "确认登记") and "收养人（一）的姓名" in text and FLAG in text
-    assert page.registered is not None and not page.card.isEnabled()
-    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
-    assert page.card.isEnabled() and page.card.status.text() == "" and page.card.changed_fields(0) == []
+    assert ap.registered is not None and not ap.card.isEnabled()
+    qtbot.mouseClick(ap.new_button, Qt.MouseButton.LeftButton)
+    assert ap.card.isEnabled() and ap.card.status.text() == "" and ap.card.changed_fields(0) == []
 
 
 def test_a_card_the_adoption_form_cannot_hold_is_said_not_filled(qtbot, clerk_ctx, tmp_path):
-    page = adoption_page(qtbot, clerk_ctx)
+    ap = adoption_page(qtbot, clerk_ctx)
     permit = build_text_block({**ISSUED, "name": "陈家明", "sex": "1", "birth": "19880412",
                                "id_number": "810000198804120030"}, "J")
-    page.card.open_reader = lambda: reader_of(tmp_path / "cards", permit)
-    adopter = page.form.adopter_forms[0]
-    press_f9(qtbot, page.card, adopter.name)
+    ap.card.open_reader = lambda: reader_of(tmp_path / "cards", permit)
+    adopter = ap.form.adopter_forms[0]
+    press_f9(qtbot, ap.card, adopter.name)
     assert adopter.name.text() == "" and adopter.id_number.text() == ""
-    assert "只能读入居民身份证" in page.card.status.text() and "港澳台居民居住证" in page.card.status.text()
+    assert "只能读入居民身份证" in ap.card.status.text() and "港澳台居民居住证" in ap.card.status.text()
     assert purposes(clerk_ctx) == ["adoption"]             # it was read, so the access is recorded
