@@ -21,6 +21,17 @@ if [ $# -ne 3 ]; then
   exit 2
 fi
 url="$1"; key="$2"; out="$3"
+# The URL names its database: an empty one (a variable unset in a cron line) or one without a name would let
+# libpq fall back to its defaults and dump another database than the one meant.
+rest="${url#*://}"; rest="${rest##*@}"; dbname="${rest#*/}"; dbname="${dbname%%\?*}"
+case "$url" in
+  postgresql://*/*|postgresql+psycopg://*/*) ;;
+  *) dbname="" ;;
+esac
+if [ -z "$dbname" ] || [[ "$dbname" == *[[:space:]/]* ]]; then
+  say "数据库URL须写明数据库名，如 postgresql://用户@主机/registry：“$url”"
+  exit 2
+fi
 for tool in pg_dump gpg sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || { say "缺少程序 $tool：请安装 postgresql-client 和 gnupg"; exit 2; }
 done
@@ -43,9 +54,11 @@ tmp_sum="$(mktemp "$dir/.$name.sha256.XXXXXX.part")"
 trap 'rm -f -- "$tmp" "$tmp_sum"' EXIT
 
 # --no-symkey-cache: the passphrase is not left in a gpg-agent for the next command to use.
+# The shell opens $tmp (not gpg --output, which creates it only at the end): when this script is
+# stopped mid-dump its EXIT trap unlinks the file, and the dump left running writes to nothing visible.
 if ! pg_dump --format=custom --no-owner --dbname="$pg_url" \
-    | gpg --batch --yes --quiet --no-symkey-cache --pinentry-mode loopback --passphrase-file "$key" \
-          --symmetric --cipher-algo AES256 --output "$tmp"; then
+    | gpg --batch --quiet --no-symkey-cache --pinentry-mode loopback --passphrase-file "$key" \
+          --symmetric --cipher-algo AES256 > "$tmp"; then
   say "备份失败：pg_dump 或 gpg 出错（见上方信息），未生成备份文件"
   exit 1
 fi

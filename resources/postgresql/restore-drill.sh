@@ -24,6 +24,17 @@ if [ $# -ne 3 ]; then
   exit 2
 fi
 url="$1"; key="$2"; in="$3"
+# The URL names its database: an empty one (a variable unset in a cron line) or one without a name would let
+# libpq fall back to its defaults and restore into another database than the one meant.
+rest="${url#*://}"; rest="${rest##*@}"; dbname="${rest#*/}"; dbname="${dbname%%\?*}"
+case "$url" in
+  postgresql://*/*|postgresql+psycopg://*/*) ;;
+  *) dbname="" ;;
+esac
+if [ -z "$dbname" ] || [[ "$dbname" == *[[:space:]/]* ]]; then
+  say "数据库URL须写明数据库名，如 postgresql://用户@主机/registry_drill：“$url”"
+  exit 2
+fi
 read -r -a registry <<< "${REGISTRY:-registry}"
 for tool in pg_restore psql gpg sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || { say "缺少程序 $tool：请安装 postgresql-client 和 gnupg"; exit 2; }
