@@ -269,3 +269,50 @@ def test_commands_refuse_hostile_expect_versions_and_write_nothing(db, db_path, 
         added = set(s.execute(select(AuditEntry.action).where(AuditEntry.id > last_entry)).scalars())
     assert added <= {"login"}, added
     assert {**after, "audit": 0} == {**before, "audit": 0}
+
+
+# --- an office from before versions (revision 0012) upgraded --------------------------------------------
+
+def test_an_office_from_before_versions_upgrades_with_db_check_clean_and_edits_versioned(counters):
+    """A database as revision 0012 left it — a registered marriage with a correction pending, a divorce in
+    cooling-off, a booking — upgraded through 0013 and 0014: every row starts at version 1, `db check` is
+    clean, the pending correction (proposed before versions) is still approved, and from then on an edit
+    from an older read is refused."""
+    from alembic import command
+
+    from registry_app.errors import RecordChanged
+    from registry_app.services.appointments import Appointments
+    from registry_app.services.corrections import Corrections
+    from registry_app.services.workspace import upgrade_schema
+    from registry_app.storage.migrate import _config, current_revision, head_revision
+    from tests.integration.test_versioned_divorce_marriage import applied
+
+    rid = _marriage(counters.a)
+    application, _ = applied(counters.a)
+    pending = Corrections(counters.a).propose(rid, [{"path": "parties.1.occupation", "new": "教师"}], "当事人申请")
+    slot = Appointments(counters.supervisor_a).open_slot(counters.clock.today(), "1号窗口", "09:00", "10:00", 3)
+    booking = Appointments(counters.a).book(slot.id, "marriage", "张伟、李娜")
+    counters.b.db.engine.dispose()                   # counter 2 is closed while the program is replaced
+    cfg = _config()
+    with counters.a.db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        if counters.engine == "sqlcipher":   # 0013's downgrade rebuilds `records`, which parties refer to
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # outside a transaction
+        command.downgrade(cfg, "0012")
+        conn.commit()
+        if counters.engine == "sqlcipher":
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+    assert current_revision(counters.a.db) == "0012"
+    upgrade_schema(counters.a.db, counters.clock)
+    assert current_revision(counters.a.db) == head_revision()
+    health = DatabaseHealth(counters.a).run()
+    assert health.ok, health
+    with counters.a.db.read() as s:
+        assert set(s.execute(select(Record.version)).scalars()) == {1}
+        assert s.get(Correction, pending).record_version is None
+    assert Corrections(counters.supervisor_a).approve(pending).status == "approved"   # proposed before versions
+    assert _version(counters.a, rid) == 2
+    with pytest.raises(RecordChanged):
+        Corrections(counters.b).propose(rid, [{"path": "data.remarks", "new": "补记"}], "补记", version=1)
+    assert Appointments(counters.b).cancel(booking.id, "改期", version=1).version == 2
+    assert DatabaseHealth(counters.a).run().ok
