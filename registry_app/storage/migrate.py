@@ -34,12 +34,24 @@ def current_revision(db: Database) -> str | None:
         return rev
 
 
+def known_revision(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except Exception:  # alembic's own errors for an id it has never seen (CommandError, ResolutionError)
+        return False
+
+
 def require_initialised(db: Database) -> str:
     """The schema revision of an office database. A database without the schema (an empty one, or a
     mistyped database name on the server) is refused before anything is created in it: only `init`
     makes an office's schema, so a counter never silently starts a second, empty office."""
     revision = current_revision(db)
     if revision is not None:
+        if not known_revision(revision):
+            # upgraded by a newer program, or another application's Alembic table: touch nothing
+            raise StorageError(f"数据库的结构版本（{revision}）不是本程序认识的版本，未作任何改动：它可能已由较新版本的"
+                               "程序升级（请把本机程序升级到相同版本），或不是登记系统的数据库（请核对路径或 URL）",
+                               code="DB_SCHEMA_UNKNOWN")
         return revision
     if db.path is None:
         raise StorageError(f"数据库“{db.url.database}”尚未初始化（其中没有登记系统的数据表），未作任何改动。"

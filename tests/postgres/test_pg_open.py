@@ -80,6 +80,28 @@ def test_an_empty_sqlite_file_is_refused_too(tmp_path):
     assert [e["code"] for e in json.loads(done.stdout)["errors"]] == ["DB_NOT_INITIALISED"]
 
 
+def test_a_schema_from_a_newer_program_or_another_application_is_refused_untouched(pg_url):
+    """An alembic_version this program does not know (a newer client upgraded the server, or the URL
+    names another application's database): a coded refusal, not an internal error, and nothing changed."""
+    engine = sa.create_engine(pg_url)
+    with engine.begin() as c:
+        c.execute(sa.text("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)"))
+        c.execute(sa.text("INSERT INTO alembic_version VALUES ('3f2a9c0d1e')"))
+    for command in (["db", "check"], ["audit", "verify"]):
+        done = registry("--url", pg_url, *command)
+        assert done.returncode == 3, done.stdout + done.stderr
+        errors = json.loads(done.stdout)["errors"]
+        assert [e["code"] for e in errors] == ["DB_SCHEMA_UNKNOWN"] and "3f2a9c0d1e" in errors[0]["message"]
+        assert "Traceback" not in done.stderr
+    with pytest.raises(StorageError) as refused:
+        open_workspace(None, "", exclusive=False, url=pg_url)
+    assert refused.value.code == "DB_SCHEMA_UNKNOWN" and not ENGLISH.search(refused.value.message)
+    with engine.connect() as c:
+        assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "3f2a9c0d1e"
+    engine.dispose()
+    assert objects_in(pg_url) == 2   # the table and its primary key index, nothing added
+
+
 def _refusal(url: str, tmp_path) -> tuple[StorageError, str]:
     """The refusal opening `url`, and what the diagnostics log got."""
     log = configure_log_file(tmp_path / "logs")
