@@ -6,6 +6,8 @@
 #   restore-drill.sh postgresql://owner@dbhost/registry_drill KEY_FILE /backup/registry-20260615.dump.gpg
 #   dropdb registry_drill
 #
+# 0. The file is copied (still encrypted) into a private temporary folder, and every later step reads that
+#    copy: a file swapped in the backup folder between the checks and the restore cannot slip through.
 # 1. FILE.sha256 (when it is beside the file) must match: a changed or truncated file stops here.
 # 2. gpg decrypts the whole file once to nowhere: a changed byte or a wrong key stops here, before
 #    anything is written (gpg reports a manipulated message only at its end, after it has already
@@ -45,16 +47,25 @@ pg_url="${url/#postgresql+psycopg:\/\//postgresql://}"
 app_url="${pg_url/#postgresql:\/\//postgresql+psycopg://}"
 gpg_opts=(--batch --quiet --no-symkey-cache --pinentry-mode loopback --passphrase-file "$key" --decrypt)
 
+# 0. a private copy: what is checked is what is restored
+work="$(mktemp -d "${TMPDIR:-/tmp}/registry-drill.XXXXXX")"
+trap 'rm -rf -- "$work"' EXIT
+if ! cp -- "$in" "$work/backup.gpg"; then
+  say "无法复制备份文件到临时文件夹 ${TMPDIR:-/tmp}（空间不足？）：未恢复任何内容"
+  exit 1
+fi
+sums="$in.sha256"; in_name="$in"; in="$work/backup.gpg"
+
 # 1. the checksum written beside the backup
-if [ -e "$in.sha256" ]; then
-  want="$(cut -d' ' -f1 < "$in.sha256")"
+if [ -e "$sums" ]; then
+  want="$(cut -d' ' -f1 < "$sums")"
   have="$(sha256sum -- "$in" | cut -d' ' -f1)"
   if [ "$want" != "$have" ]; then
-    say "备份文件的 SHA-256 与 $in.sha256 不符：文件已被改动或不完整，不予恢复"
+    say "备份文件的 SHA-256 与 $sums 不符：文件已被改动或不完整，不予恢复"
     exit 1
   fi
 else
-  say "（没有 $in.sha256，只凭 gpg 的完整性校验）"
+  say "（没有 $sums，只凭 gpg 的完整性校验）"
 fi
 
 # 2. decrypt once, writing nothing: the key and the file's integrity
@@ -86,4 +97,4 @@ if [ "$failed" -ne 0 ]; then
   say "恢复演练未通过：audit verify 或 db check 报告了问题（见上方信息）"
   exit 1
 fi
-say "恢复演练通过：$in 已恢复到演练数据库，审计链和数据库检查均通过。用完请 dropdb 删除演练数据库"
+say "恢复演练通过：$in_name 已恢复到演练数据库，审计链和数据库检查均通过。用完请 dropdb 删除演练数据库"

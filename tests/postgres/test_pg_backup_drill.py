@@ -87,6 +87,9 @@ def run(script: str, *args, tmp_path: Path) -> subprocess.CompletedProcess:
     home.mkdir(mode=0o700, exist_ok=True)
     env = {**os.environ, "GNUPGHOME": str(home), "PYTHONPATH": str(ROOT),
            "REGISTRY": f"{sys.executable} -m registry_app.cli"}
+    if script == "restore-drill.sh":  # where the drill keeps its private copy of the backup
+        (tmp_path / "drill-tmp").mkdir(mode=0o700, exist_ok=True)
+        env["TMPDIR"] = str(tmp_path / "drill-tmp")
     return subprocess.run(["bash", str(SCRIPTS / script), *map(str, args)], env=env, check=False,
                           capture_output=True, text=True, timeout=300)
 
@@ -161,6 +164,7 @@ def test_the_drill_restores_the_same_office_and_its_checks_pass(office, backup, 
         assert checked.returncode == 0, checked.stdout + checked.stderr
     restored, original = contents(drill), contents(office)
     assert restored == original
+    assert list((tmp_path / "drill-tmp").iterdir()) == []   # the private copy is gone
     assert len(restored["records"]) == len(COUPLES) and len(restored["parties"]) == 2 * len(COUPLES)
 
 
@@ -184,6 +188,37 @@ def test_a_changed_byte_is_refused_and_nothing_is_restored(backup, keys, drill_d
     assert done.returncode == 1, done.stderr
     assert said in done.stderr and "恢复演练通过" not in done.stderr
     assert objects_in(drill) == 0
+    assert list((tmp_path / "drill-tmp").iterdir()) == []
+
+
+def test_the_drill_restores_the_copy_it_checked_not_the_file_swapped_in_after(backup, keys, drill_databases,
+                                                                             tmp_path):
+    """The drill copies the backup before checking it; the checks and the restore read the copy. A wrapper
+    around gpg swaps the file in the backup folder for a changed one after gpg's checking pass, just before
+    the restoring pass: the restore still gets the bytes that were checked."""
+    folder = tmp_path / "swap"
+    folder.mkdir()
+    target = folder / backup.name
+    shutil.copy(backup, target)
+    shutil.copy(backup.parent / (backup.name + ".sha256"), folder)
+    changed = _changed_copy(backup, tmp_path / "changed", with_checksum=False)
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    real_gpg = shutil.which("gpg")
+    marker = tmp_path / "first-pass-done"
+    (shims / "gpg").write_text(f'#!/usr/bin/env bash\nif [ -e "{marker}" ]; then cp -f "{changed}" "{target}"; '
+                               f'else touch "{marker}"; fi\nexec "{real_gpg}" "$@"\n')
+    (shims / "gpg").chmod(0o755)
+    drill = drill_databases()
+    old_path = os.environ["PATH"]
+    os.environ["PATH"] = f"{shims}:{old_path}"
+    try:
+        done = run("restore-drill.sh", drill, keys[0], target, tmp_path=tmp_path)
+    finally:
+        os.environ["PATH"] = old_path
+    assert target.read_bytes() == changed.read_bytes()     # the folder's file was swapped during the drill
+    assert done.returncode == 0, done.stderr                # yet what was checked is what was restored
+    assert objects_in(drill) > 0
 
 
 def test_gpg_itself_refuses_the_changed_file(backup, keys, tmp_path):
