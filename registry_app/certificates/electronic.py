@@ -228,7 +228,13 @@ def claims_to_be_electronic(pdf: bytes) -> bool:
         info = PdfFileReader(io.BytesIO(pdf), strict=False).trailer_view.get("/Info")
         return info is not None and str(info.get_object().get("/Creator", "")) == CREATOR
     except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return False
+        # a cut or damaged file no reader opens: its bytes may still say what it was, and a damaged
+        # e-certificate must be refused as one, not read for its QR as a printed page
+        return any(marker in pdf for marker in _CREATOR_BYTES)
+
+
+# /Creator as the first revision writes it, and as a signing update re-writes it (hyphens escaped)
+_CREATOR_BYTES = (f"/Creator ({CREATOR})".encode(), f"/Creator ({CREATOR.replace('-', chr(92) + '055')})".encode())
 
 
 def read_licence_metadata(pdf: bytes) -> dict:

@@ -88,9 +88,10 @@ class SignatureCheck:
 
 def check_signature(pdf: bytes, office_keys: dict[str, Ed25519PublicKey]) -> SignatureCheck:
     """Validate the office signature with pyHanko, trusting the certificate whose key is an office key."""
-    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.misc import PdfError, PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko_certvalidator import ValidationContext
 
     try:
@@ -102,7 +103,14 @@ def check_signature(pdf: bytes, office_keys: dict[str, Ed25519PublicKey]) -> Sig
     if len(ours) != 1:
         return SignatureCheck(False, False, False, False, None)
     sig = ours[0]
-    cert = x509.load_der_x509_certificate(sig.signer_cert.dump())
+    start, first, second, length = (list(sig.byte_range) + [0, 0, 0, 0])[:4]
+    if start != 0 or second < first or second + length > len(pdf):
+        # the signed ranges reach past the end of the file: a cut file, whatever the reader makes of it
+        return SignatureCheck(False, False, False, False, None)
+    try:
+        cert = x509.load_der_x509_certificate(sig.signer_cert.dump())
+    except (ValueError, KeyError, TypeError, AttributeError, PdfError, SignatureValidationError):
+        return SignatureCheck(False, False, False, False, None)   # no readable signer certificate
     public = cert.public_key()
     key_id = hashlib.sha256(public.public_bytes_raw()).digest()[:8].hex() \
         if isinstance(public, Ed25519PublicKey) else None
@@ -112,7 +120,8 @@ def check_signature(pdf: bytes, office_keys: dict[str, Ed25519PublicKey]) -> Sig
                                 moment=sig.self_reported_timestamp or None)
     try:
         status = validate_pdf_signature(sig, context)
-    except (ValueError, KeyError, TypeError):   # a damaged CMS blob
+    except (ValueError, KeyError, TypeError, PdfError, SignatureValidationError):
+        # a damaged CMS blob, or signed attributes that no longer match the certificate: not valid
         return SignatureCheck(False, False, False, False, key_id)
     whole = status.coverage is not None and status.coverage.name in ("ENTIRE_FILE",)
     return SignatureCheck(bool(status.intact), bool(status.valid), bool(status.trusted) and known, whole, key_id)

@@ -285,3 +285,17 @@ def test_a_damaged_file_is_never_valid_and_fails_only_with_a_code(issued, clerk_
     except RegistryError as err:
         assert err.code
 
+
+
+@pytest.mark.parametrize("cut", [0.70, 0.75, 0.80])
+def test_an_e_certificate_cut_inside_its_signature_is_refused_as_one_not_read_for_its_qr(issued, clerk_ctx, cut):
+    """A file cut short inside the signing update opens in no PDF reader, but its first revision still
+    shows the page and its QR: it is refused as a damaged e-certificate, never reported valid."""
+    pdf = issued[2].read_bytes()
+    data = pdf[: int(len(pdf) * cut)]
+    try:
+        verdict = ElectronicCertificates(clerk_ctx).verify(pdf=data)
+    except RegistryError as err:
+        assert err.code == "PDF_UNREADABLE"
+    else:
+        assert verdict["valid"] is False and verdict.get("electronic") is True
