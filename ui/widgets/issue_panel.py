@@ -35,6 +35,9 @@ class IssuePanel(QGroupBox):
         body = QWidget()
         inner = QVBoxLayout(body)
         inner.setContentsMargins(0, 0, 4, 0)
+        # the headline scrolls with the issues: a long one (three lines at 1366×768) is never cut off, as a
+        # word-wrapped label above a stretching scroll area in a group box was
+        inner.addWidget(self.header)
         inner.addLayout(self.list)
         inner.addStretch(1)
         scroll = QScrollArea()
@@ -43,7 +46,6 @@ class IssuePanel(QGroupBox):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.header)
         layout.addWidget(scroll, 1)
         self.issues: list[Issue] = []
 

@@ -70,8 +70,8 @@ class CorrectionFlow:
         """A step was refused with RECORD_CHANGED: tell the clerk, keep the form, offer 重新读取."""
         self.stale = True
         present_error(self.state.prompter, exc, self.title)
-        self.panel.show_state("bad", f"受理号 {self.record_id} 已被其他工作人员改动，本次未保存。\n"
-                                     "您录入的内容仍在。请点击“重新读取受理记录”，与当事人核对后再操作。")
+        self.panel.show_state("bad", f"受理号 {self.record_id}：{exc.message}。\n"   # names who and when
+                                     "您录入的内容仍在；请点击“重新读取受理记录”。")
         self._set_step(self.step)   # shows 重新读取; nothing typed is touched
         self.reload_button.setFocus()
 
