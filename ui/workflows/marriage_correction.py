@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from registry_app.domain.parties import PersonInput
 from registry_app.domain.states import MarriageState
-from ui.errors import present_error
+from ui.errors import error_text, present_error
 
 #: The page's steps; CORRECT is an accepted case's form open again.
 FORM, ACCEPTED, REVIEWED, DONE, CORRECT = range(5)
@@ -70,7 +70,7 @@ class CorrectionFlow:
         """A step was refused with RECORD_CHANGED: tell the clerk, keep the form, offer 重新读取."""
         self.stale = True
         present_error(self.state.prompter, exc, self.title)
-        self.panel.show_state("bad", f"受理号 {self.record_id}：{exc.message}。\n"   # names who and when
+        self.panel.show_state("bad", f"受理号 {self.record_id}：{error_text(exc)}\n"   # names who and when
                                      "您录入的内容仍在；请点击“重新读取受理记录”。")
         self._set_step(self.step)   # shows 重新读取; nothing typed is touched
         self.reload_button.setFocus()

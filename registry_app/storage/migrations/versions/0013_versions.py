@@ -24,24 +24,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("records") as b:
-        b.add_column(sa.Column("version", sa.Integer, nullable=False, server_default="1"))
-        b.add_column(sa.Column("changed_by", sa.String(64), nullable=True))
-        b.add_column(sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True))
+    # plain ADD/DROP COLUMN (SQLite 3.35+ has both): a batch copy of `records` would trip the foreign keys
+    # of its parties, certificates and documents on the way down
+    op.add_column("records", sa.Column("version", sa.Integer, nullable=False, server_default="1"))
+    op.add_column("records", sa.Column("changed_by", sa.String(64), nullable=True))
+    op.add_column("records", sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True))
     for table in ("appointments", "work_cases"):
-        with op.batch_alter_table(table) as b:
-            b.add_column(sa.Column("version", sa.Integer, nullable=False, server_default="1"))
-    with op.batch_alter_table("corrections") as b:
-        b.add_column(sa.Column("record_version", sa.Integer, nullable=True))
+        op.add_column(table, sa.Column("version", sa.Integer, nullable=False, server_default="1"))
+    op.add_column("corrections", sa.Column("record_version", sa.Integer, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("corrections") as b:
-        b.drop_column("record_version")
+    op.drop_column("corrections", "record_version")
     for table in ("work_cases", "appointments"):
-        with op.batch_alter_table(table) as b:
-            b.drop_column("version")
-    with op.batch_alter_table("records") as b:
-        b.drop_column("changed_at")
-        b.drop_column("changed_by")
-        b.drop_column("version")
+        op.drop_column(table, "version")
+    for column in ("changed_at", "changed_by", "version"):
+        op.drop_column("records", column)
