@@ -39,17 +39,22 @@ def db(db_path, clock, request):
         OfficeSetup(OFFICE_CODE, OFFICE_NAME, PASSPHRASE, "admin", "王管理", PASSWORDS["admin"], training=training),
         db_path, clock,
     )
+    add_staff(database, clock)
+    yield database
+    # The copy of each record's registration date on its parties (name search) never drifts.
+    with database.read() as s:
+        assert mismatched_registration_dates(s) == 0, "parties.registration_date differs from its record's"
+    database.close()
+
+
+def add_staff(database, clock) -> None:
+    """The office's staff in every test office: two clerks and a supervisor (the admin comes with init)."""
     ctx = AppContext(db=database, clock=clock)
     with database.write() as s:
         acc = Accounts(ctx)
         acc.create_user(s, "clerk", "李登记", Role.CLERK, PASSWORDS["clerk"], must_change=False)
         acc.create_user(s, "clerk2", "赵登记", Role.CLERK, PASSWORDS["clerk"], must_change=False)
         acc.create_user(s, "supervisor", "张主任", Role.SUPERVISOR, PASSWORDS["supervisor"], must_change=False)
-    yield database
-    # The copy of each record's registration date on its parties (name search) never drifts.
-    with database.read() as s:
-        assert mismatched_registration_dates(s) == 0, "parties.registration_date differs from its record's"
-    database.close()
 
 
 def _login(db, clock, username: str) -> AppContext:

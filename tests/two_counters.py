@@ -15,12 +15,11 @@ import pytest
 import sqlalchemy as sa
 
 from registry_app.clock import FixedClock
-from registry_app.domain.roles import Role
 from registry_app.services.accounts import Accounts
 from registry_app.services.context import AppContext
 from registry_app.services.office_setup import OfficeSetup, initialise
 from registry_app.storage.engine import open_database, sqlcipher_url
-from tests.conftest import OFFICE_CODE, OFFICE_NAME, PASSPHRASE, PASSWORDS
+from tests.conftest import OFFICE_CODE, OFFICE_NAME, PASSPHRASE, PASSWORDS, add_staff
 from tests.postgres.conftest import database_url, need_server
 
 ENGINES = ("sqlcipher", "postgresql")
@@ -65,12 +64,7 @@ def counters(request, tmp_path):
         path = tmp_path / "office.db"
         first = initialise(setup, path, clock)
         url = sqlcipher_url(path, PASSPHRASE)
-    ctx = AppContext(db=first, clock=clock)
-    with first.write() as s:
-        acc = Accounts(ctx)
-        acc.create_user(s, "clerk", "李登记", Role.CLERK, PASSWORDS["clerk"], must_change=False)
-        acc.create_user(s, "clerk2", "赵登记", Role.CLERK, PASSWORDS["clerk"], must_change=False)
-        acc.create_user(s, "supervisor", "张主任", Role.SUPERVISOR, PASSWORDS["supervisor"], must_change=False)
+    add_staff(first, clock)
     second = open_database(url)
     try:
         yield Counters(_login(first, clock, "clerk"), _login(second, clock, "clerk2"),

@@ -31,6 +31,16 @@ def need_server() -> str:
     return ADMIN_URL
 
 
+def objects_in(url: str) -> int:
+    """Tables, sequences, indexes and views in the public schema (what an upgrade or a restore made)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as c:
+        found = c.execute(sa.text("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                  "WHERE n.nspname = 'public'")).scalar()
+    engine.dispose()
+    return found
+
+
 def database_url(base: str, name: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + name
 

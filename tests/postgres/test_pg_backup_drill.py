@@ -22,7 +22,7 @@ from registry_app.services.accounts import Accounts
 from registry_app.services.context import AppContext
 from registry_app.services.marriage import MarriageCase, MarriageService
 from tests.factories import marriage_case, person
-from tests.postgres.conftest import ADMIN_URL, PASSWORDS, ROOT, database_url, registry
+from tests.postgres.conftest import ADMIN_URL, PASSWORDS, ROOT, database_url, objects_in, registry
 
 pytestmark = pytest.mark.postgres
 SCRIPTS = ROOT / "resources" / "postgresql"
@@ -93,14 +93,6 @@ def run(script: str, *args, tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(SCRIPTS / script), *map(str, args)], env=env, check=False,
                           capture_output=True, text=True, timeout=300)
 
-
-def objects_in(url: str) -> int:
-    engine = sa.create_engine(url)
-    with engine.connect() as c:
-        found = c.execute(sa.text("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                  "WHERE n.nspname = 'public'")).scalar()
-    engine.dispose()
-    return found
 
 
 def contents(url: str) -> dict:

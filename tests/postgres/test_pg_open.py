@@ -24,7 +24,7 @@ from registry_app.diagnostics import close_log_file, configure_log_file
 from registry_app.errors import StorageError
 from registry_app.services.workspace import open_workspace
 from registry_app.storage.engine import open_database
-from tests.postgres.conftest import ROOT, need_server, registry
+from tests.postgres.conftest import ROOT, need_server, objects_in, registry
 
 pytestmark = pytest.mark.postgres
 SCRIPT = ROOT / "build" / "scripts" / "test-postgres.sh"
@@ -32,15 +32,6 @@ SCRIPT = ROOT / "build" / "scripts" / "test-postgres.sh"
 ENGLISH = re.compile(r"failed|FATAL|refused|does not exist|password|server at|Is the server|psycopg|connection",
                      re.IGNORECASE)
 
-
-def objects_in(url: str) -> int:
-    """Tables, sequences and views in the public schema (what an upgrade would have made)."""
-    engine = sa.create_engine(url)
-    with engine.connect() as c:
-        found = c.execute(sa.text("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                  "WHERE n.nspname = 'public'")).scalar()
-    engine.dispose()
-    return found
 
 
 COMMANDS = [["audit", "verify"], ["db", "check"], ["users", "list", "--as", "admin"],
