@@ -15,26 +15,15 @@
 set -euo pipefail
 umask 077
 
-say() { echo "$*" >&2; }
+# shellcheck source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 if [ $# -ne 3 ]; then
   say "用法：backup.sh URL 密钥文件 备份文件   (usage: backup.sh URL KEY_FILE OUT_FILE)"
   exit 2
 fi
 url="$1"; key="$2"; out="$3"
-# The URL names its database: an empty one (a variable unset in a cron line) or one without a name would let
-# libpq fall back to its defaults and dump another database than the one meant.
-rest="${url#*://}"; rest="${rest##*@}"; dbname="${rest#*/}"; dbname="${dbname%%\?*}"
-case "$url" in
-  postgresql://*/*|postgresql+psycopg://*/*) ;;
-  *) dbname="" ;;
-esac
-if [ -z "$dbname" ] || [[ "$dbname" == *[[:space:]/]* ]]; then
-  say "数据库URL须写明数据库名，如 postgresql://用户@主机/registry：“$url”"
-  exit 2
-fi
-for tool in pg_dump gpg sha256sum; do
-  command -v "$tool" >/dev/null 2>&1 || { say "缺少程序 $tool：请安装 postgresql-client 和 gnupg"; exit 2; }
-done
+require_database_in_url "$url" registry
+require_tools pg_dump gpg sha256sum
 if [ ! -r "$key" ] || [ ! -s "$key" ]; then
   say "读不到密钥文件，或文件为空：$key"; exit 2
 fi
