@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from registry_app.cli import main
 from registry_app.services.certificate_print import CertificatePrinting
 from registry_app.services.health import DatabaseHealth
-from registry_app.services.marriage import MarriageCase, MarriageService
 from registry_app.storage.models import (
     Appointment,
     AuditEntry,
@@ -26,17 +25,8 @@ from registry_app.storage.models import (
     WorkCase,
 )
 from tests.conftest import PASSPHRASE, PASSWORDS
-from tests.factories import marriage_case
+from tests.integration.test_versions import _marriage, _version
 from tests.two_counters import counters  # noqa: F401  (fixture)
-
-
-def _marriage(ctx) -> int:
-    return MarriageService(ctx).register_case(MarriageCase.from_dict(marriage_case())).record_id
-
-
-def _version(ctx, rid: int) -> int:
-    with ctx.db.read() as s:
-        return s.get(Record, rid).version
 
 
 def _state(ctx) -> dict:
